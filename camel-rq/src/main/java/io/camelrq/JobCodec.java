@@ -1,0 +1,141 @@
+package io.camelrq;
+
+import java.io.InputStream;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.StreamCache;
+
+/**
+ * Turns a Camel message into a job's stored body and headers, and back. JSON via Jackson, never Java
+ * serialization. Bodies keep their kind: text stays text, bytes stay bytes (base64 in Redis), anything
+ * else (Map, List, POJO) becomes JSON.
+ */
+final class JobCodec {
+
+    static final String ENC_TEXT = "text";
+    static final String ENC_JSON = "json";
+    static final String ENC_BYTES = "bytes";
+    static final String ENC_NULL = "null";
+
+    private static final TypeReference<Map<String, Object>> HEADER_MAP = new TypeReference<>() {
+    };
+
+    private final ObjectMapper mapper;
+
+    JobCodec(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** The body as stored, and its encoding. */
+    record EncodedBody(String enc, String text) {
+    }
+
+    EncodedBody encodeBody(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        if (body == null) {
+            return new EncodedBody(ENC_NULL, "");
+        }
+        if (body instanceof CharSequence text) {
+            return new EncodedBody(ENC_TEXT, text.toString());
+        }
+        if (body instanceof byte[] bytes) {
+            return new EncodedBody(ENC_BYTES, Base64.getEncoder().encodeToString(bytes));
+        }
+        if (body instanceof InputStream || body instanceof StreamCache) {
+            // a stream can only be read once: store its bytes
+            byte[] bytes = exchange.getContext().getTypeConverter().convertTo(byte[].class, exchange, body);
+            return new EncodedBody(ENC_BYTES, Base64.getEncoder().encodeToString(bytes));
+        }
+        try {
+            return new EncodedBody(ENC_JSON, mapper.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("Cannot enqueue a body of type " + body.getClass().getName()
+                                               + ": it cannot be serialized as JSON (" + e.getOriginalMessage() + ")",
+                    e);
+        }
+    }
+
+    /**
+     * The headers that travel with the job as a JSON object, or "" when there are none: user headers
+     * whose values are strings, numbers or booleans. Camel's own headers (Camel*, org.apache.camel.*)
+     * and the rq headers stay behind.
+     */
+    String encodeHeaders(Message message) {
+        Map<String, Object> kept = null;
+        for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
+            Object value = header.getValue();
+            if (travels(header.getKey(), value)) {
+                if (kept == null) {
+                    kept = new LinkedHashMap<>();
+                }
+                kept.put(header.getKey(), value instanceof Character ? value.toString() : value);
+            }
+        }
+        if (kept == null) {
+            return "";
+        }
+        try {
+            return mapper.writeValueAsString(kept);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialize job headers as JSON", e);
+        }
+    }
+
+    private static boolean travels(String name, Object value) {
+        if (name.regionMatches(true, 0, "Camel", 0, 5) || name.startsWith("org.apache.camel.")) {
+            return false;
+        }
+        return value instanceof CharSequence || value instanceof Number || value instanceof Boolean
+               || value instanceof Character;
+    }
+
+    /**
+     * Sets the job's stored body and headers on a consumed message.
+     *
+     * @throws IllegalArgumentException when the stored data cannot be decoded; the job then goes to the
+     *                                  failed registry with this message as the reason
+     */
+    void decodeInto(Message message, String enc, String body, String headers, Class<?> jobType) {
+        if (headers != null && !headers.isEmpty()) {
+            try {
+                message.getHeaders().putAll(mapper.readValue(headers, HEADER_MAP));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("undecodable headers: " + e.getOriginalMessage(), e);
+            }
+        }
+        message.setBody(decodeBody(enc, body, jobType));
+    }
+
+    private Object decodeBody(String enc, String body, Class<?> jobType) {
+        switch (enc == null ? "" : enc) {
+            case ENC_NULL:
+                return null;
+            case ENC_BYTES:
+                try {
+                    return Base64.getDecoder().decode(body);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("undecodable body: invalid base64 (" + e.getMessage() + ")", e);
+                }
+            case ENC_TEXT:
+            case ENC_JSON:
+                if (jobType == null || jobType == String.class) {
+                    return body;
+                }
+                try {
+                    return mapper.readValue(body, jobType);
+                } catch (JsonProcessingException e) {
+                    throw new IllegalArgumentException("undecodable body: cannot read it as " + jobType.getName()
+                                                       + " (" + e.getOriginalMessage() + ")", e);
+                }
+            default:
+                throw new IllegalArgumentException("undecodable body: unknown encoding '" + enc + "'");
+        }
+    }
+}

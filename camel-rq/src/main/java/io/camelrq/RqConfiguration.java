@@ -1,0 +1,306 @@
+package io.camelrq;
+
+import io.lettuce.core.RedisClient;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriParams;
+
+/**
+ * Every option of the rq: component. One instance lives on the component (the defaults for all
+ * endpoints) and each endpoint gets a copy that its URI parameters override.
+ *
+ * <p>Durations follow RQ: a bare number is seconds; {@code ms}, {@code s}, {@code m} and {@code h}
+ * suffixes are accepted ({@code 500ms}, {@code 5s}, {@code 1m}).
+ */
+@UriParams
+public class RqConfiguration implements Cloneable {
+
+    // ---- connection ------------------------------------------------------------------------------
+
+    @UriParam(label = "common", defaultValue = "redis://localhost:6379",
+              description = "The Redis server, as a Lettuce URI: redis://[user:password@]host:port[/database],"
+                            + " rediss:// for TLS.")
+    private String redisUrl = "redis://localhost:6379";
+
+    @UriParam(label = "common,advanced")
+    @Metadata(autowired = true,
+              description = "A Lettuce RedisClient to use instead of creating one from redisUrl. Its client options"
+                            + " are then yours to set.")
+    private RedisClient redisClient;
+
+    @UriParam(label = "common", defaultValue = "rq",
+              description = "Namespaces every Redis key: keys look like <keyPrefix>:{<queue>}:ready.")
+    private String keyPrefix = "rq";
+
+    @UriParam(label = "common,advanced", defaultValue = "5s",
+              description = "The longest wait for Redis on one command, and for a connection; past it the"
+                            + " exchange fails (a producer) or the poll is retried (a consumer).")
+    private String commandTimeout = "5s";
+
+    // ---- retries (producer: stored with each job; consumer: defaults for jobs without their own) -----
+
+    @UriParam(label = "common", defaultValue = "0",
+              description = "Retries after the first attempt: retryMax=2 means at most 3 attempts. On the producer"
+                            + " it is stored with each job; on the consumer it is the default for jobs that carry"
+                            + " no retry config of their own.")
+    private Integer retryMax;
+
+    @UriParam(label = "common", defaultValue = "0",
+              description = "Delay before each retry: one value, or a comma-separated list where retry k waits"
+                            + " the k-th value and the last value repeats (RQ repeats the first). Bare numbers"
+                            + " are seconds; ms, s, m, h suffixes are allowed, e.g. 500ms,5s,1m.")
+    private String retryInterval;
+
+    @UriParam(label = "common", defaultValue = "fixed", enums = "fixed,exponential",
+              description = "fixed: retry k waits the k-th retryInterval. exponential: retry k waits"
+                            + " retryInterval x retryMultiplier^(k-1).")
+    private String retryBackoff;
+
+    @UriParam(label = "common", defaultValue = "2.0",
+              description = "Growth factor of exponential backoff; at least 1.0.")
+    private Double retryMultiplier;
+
+    @UriParam(label = "common",
+              description = "Caps any computed retry delay (after backoff and jitter), e.g. 10m.")
+    private String retryMaxInterval;
+
+    @UriParam(label = "common", defaultValue = "0",
+              description = "Spreads each retry delay randomly by plus or minus this fraction (0.0 to 1.0)."
+                            + " Off by default, so a fixed interval stays fixed.")
+    private Double retryJitter;
+
+    @UriParam(label = "common",
+              description = "Comma-separated exception class names that are retried (a subclass or a cause"
+                            + " matches too). Other failures go straight to the failed registry. Default: every"
+                            + " failure is retried, except RqNonRetryableException.")
+    private String retryOn;
+
+    // ---- producer ------------------------------------------------------------------------------------
+
+    @UriParam(label = "producer", defaultValue = "enqueue",
+              enums = "enqueue,stats,requeueFailed,purge",
+              description = "What the producer does: enqueue the message as a job; stats (the body becomes a"
+                            + " Map of queue depths); requeueFailed (all failed jobs, or the one named by"
+                            + " CamelRqJobId, go back to ready); purge (delete every job of the queue).")
+    private String operation = "enqueue";
+
+    @UriParam(label = "producer",
+              description = "A fixed delay before every enqueued job becomes runnable, e.g. 30s."
+                            + " The CamelRqDelay and CamelRqRunAt headers override it per message.")
+    private String jobDelay;
+
+    @UriParam(label = "producer", defaultValue = "1048576",
+              description = "The largest encoded job (body plus headers) in bytes that the producer accepts.")
+    private int maxPayloadSize = 1024 * 1024;
+
+    // ---- consumer ------------------------------------------------------------------------------------
+
+    @UriParam(label = "consumer", defaultValue = "1",
+              description = "Number of threads that claim and process jobs.")
+    private int concurrentConsumers = 1;
+
+    @UriParam(label = "consumer", defaultValue = "10",
+              description = "Most jobs one thread claims in one poll.")
+    private int maxMessagesPerPoll = 10;
+
+    @UriParam(label = "consumer",
+              description = "Fully qualified class name: the job's JSON body is unmarshalled into it with Jackson."
+                            + " Default: the body arrives as a String (byte[] bodies as byte[]).")
+    private String jobType;
+
+    @UriParam(label = "consumer", defaultValue = "0",
+              description = "How long a completed job is kept (state completed) before Redis expires it."
+                            + " 0 deletes it on completion.")
+    private String resultTtl = "0";
+
+    @UriParam(label = "consumer",
+              description = "An endpoint that a job's exchange is also sent to when the job lands in the failed"
+                            + " registry (retries exhausted or non-retryable), for alerting.")
+    private String deadLetterUri;
+
+    @UriParam(label = "consumer", defaultValue = "30s",
+              description = "The lease on a claimed job: how long it stays owned by this consumer.")
+    private String visibilityTimeout = "30s";
+
+    @UriParam(label = "consumer,advanced", defaultValue = "5s",
+              description = "How long an idle consumer thread blocks on Redis for a wake-up before it polls"
+                            + " again. Enqueues wake it at once; so does the next scheduled job coming due.")
+    private String waitTimeout = "5s";
+
+    public RqConfiguration copy() {
+        try {
+            return (RqConfiguration) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new RuntimeCamelException(e);
+        }
+    }
+
+    public String getRedisUrl() {
+        return redisUrl;
+    }
+
+    public void setRedisUrl(String redisUrl) {
+        this.redisUrl = redisUrl;
+    }
+
+    public RedisClient getRedisClient() {
+        return redisClient;
+    }
+
+    public void setRedisClient(RedisClient redisClient) {
+        this.redisClient = redisClient;
+    }
+
+    public String getKeyPrefix() {
+        return keyPrefix;
+    }
+
+    public void setKeyPrefix(String keyPrefix) {
+        this.keyPrefix = keyPrefix;
+    }
+
+    public String getCommandTimeout() {
+        return commandTimeout;
+    }
+
+    public void setCommandTimeout(String commandTimeout) {
+        this.commandTimeout = commandTimeout;
+    }
+
+    public Integer getRetryMax() {
+        return retryMax;
+    }
+
+    public void setRetryMax(Integer retryMax) {
+        this.retryMax = retryMax;
+    }
+
+    public String getRetryInterval() {
+        return retryInterval;
+    }
+
+    public void setRetryInterval(String retryInterval) {
+        this.retryInterval = retryInterval;
+    }
+
+    public String getRetryBackoff() {
+        return retryBackoff;
+    }
+
+    public void setRetryBackoff(String retryBackoff) {
+        this.retryBackoff = retryBackoff;
+    }
+
+    public Double getRetryMultiplier() {
+        return retryMultiplier;
+    }
+
+    public void setRetryMultiplier(Double retryMultiplier) {
+        this.retryMultiplier = retryMultiplier;
+    }
+
+    public String getRetryMaxInterval() {
+        return retryMaxInterval;
+    }
+
+    public void setRetryMaxInterval(String retryMaxInterval) {
+        this.retryMaxInterval = retryMaxInterval;
+    }
+
+    public Double getRetryJitter() {
+        return retryJitter;
+    }
+
+    public void setRetryJitter(Double retryJitter) {
+        this.retryJitter = retryJitter;
+    }
+
+    public String getRetryOn() {
+        return retryOn;
+    }
+
+    public void setRetryOn(String retryOn) {
+        this.retryOn = retryOn;
+    }
+
+    public String getOperation() {
+        return operation;
+    }
+
+    public void setOperation(String operation) {
+        this.operation = operation;
+    }
+
+    public String getJobDelay() {
+        return jobDelay;
+    }
+
+    public void setJobDelay(String jobDelay) {
+        this.jobDelay = jobDelay;
+    }
+
+    public int getMaxPayloadSize() {
+        return maxPayloadSize;
+    }
+
+    public void setMaxPayloadSize(int maxPayloadSize) {
+        this.maxPayloadSize = maxPayloadSize;
+    }
+
+    public int getConcurrentConsumers() {
+        return concurrentConsumers;
+    }
+
+    public void setConcurrentConsumers(int concurrentConsumers) {
+        this.concurrentConsumers = concurrentConsumers;
+    }
+
+    public int getMaxMessagesPerPoll() {
+        return maxMessagesPerPoll;
+    }
+
+    public void setMaxMessagesPerPoll(int maxMessagesPerPoll) {
+        this.maxMessagesPerPoll = maxMessagesPerPoll;
+    }
+
+    public String getJobType() {
+        return jobType;
+    }
+
+    public void setJobType(String jobType) {
+        this.jobType = jobType;
+    }
+
+    public String getResultTtl() {
+        return resultTtl;
+    }
+
+    public void setResultTtl(String resultTtl) {
+        this.resultTtl = resultTtl;
+    }
+
+    public String getDeadLetterUri() {
+        return deadLetterUri;
+    }
+
+    public void setDeadLetterUri(String deadLetterUri) {
+        this.deadLetterUri = deadLetterUri;
+    }
+
+    public String getVisibilityTimeout() {
+        return visibilityTimeout;
+    }
+
+    public void setVisibilityTimeout(String visibilityTimeout) {
+        this.visibilityTimeout = visibilityTimeout;
+    }
+
+    public String getWaitTimeout() {
+        return waitTimeout;
+    }
+
+    public void setWaitTimeout(String waitTimeout) {
+        this.waitTimeout = waitTimeout;
+    }
+}

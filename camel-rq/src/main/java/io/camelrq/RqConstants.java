@@ -1,0 +1,61 @@
+package io.camelrq;
+
+import org.apache.camel.spi.Metadata;
+
+/** Message headers of the rq: component. */
+public final class RqConstants {
+
+    @Metadata(description = "The job id. Set by the producer on enqueue (a generated UUID unless the exchange"
+            + " already carries one, which makes the enqueue idempotent); present on consumed exchanges; names"
+            + " the job for the requeueFailed operation.", javaType = "String")
+    public static final String JOB_ID = "CamelRqJobId";
+
+    @Metadata(label = "consumer", description = "The queue the job was consumed from.", javaType = "String")
+    public static final String QUEUE = "CamelRqQueue";
+
+    @Metadata(label = "consumer", description = "The attempt number of this run: 1 on the first run.",
+            javaType = "Integer")
+    public static final String ATTEMPT = "CamelRqAttempt";
+
+    @Metadata(label = "consumer", description = "Retries still left if this attempt fails.", javaType = "Integer")
+    public static final String RETRIES_LEFT = "CamelRqRetriesLeft";
+
+    @Metadata(label = "consumer", description = "When the job was enqueued, epoch millis (Redis clock).",
+            javaType = "Long")
+    public static final String ENQUEUED_AT = "CamelRqEnqueuedAt";
+
+    @Metadata(label = "consumer", description = "Set by the route on a failed exchange to choose the delay of the"
+            + " next retry, e.g. from an HTTP Retry-After: a java.time.Duration, a number of seconds, or text"
+            + " such as 500ms, 30s or 2m.", javaType = "Object")
+    public static final String RETRY_AFTER = "CamelRqRetryAfter";
+
+    @Metadata(label = "producer", description = "Makes the job runnable after this delay: a java.time.Duration,"
+            + " a number of seconds, or text such as 500ms, 30s or 2m.", javaType = "Object")
+    public static final String DELAY = "CamelRqDelay";
+
+    @Metadata(label = "producer", description = "Makes the job runnable at this time: epoch millis or a"
+            + " java.time.Instant. Wins over CamelRqDelay.", javaType = "Object")
+    public static final String RUN_AT = "CamelRqRunAt";
+
+    @Metadata(label = "producer", description = "Overrides retryMax for this one job.", javaType = "Integer")
+    public static final String RETRY_MAX = "CamelRqRetryMax";
+
+    @Metadata(label = "producer", description = "Overrides retryInterval for this one job (one value or a"
+            + " comma-separated list).", javaType = "String")
+    public static final String RETRY_INTERVAL = "CamelRqRetryInterval";
+
+    @Metadata(label = "producer", description = "Overrides the operation option for this exchange: enqueue, stats,"
+            + " requeueFailed or purge.", javaType = "String")
+    public static final String OPERATION = "CamelRqOperation";
+
+    @Metadata(label = "producer", description = "Set by enqueue: false when a job with the same id was still"
+            + " queued, scheduled or active, so nothing new was enqueued.", javaType = "Boolean")
+    public static final String ENQUEUED = "CamelRqEnqueued";
+
+    @Metadata(label = "consumer", description = "On an exchange sent to deadLetterUri: why the job was given up"
+            + " (retries exhausted, non-retryable, undecodable).", javaType = "String")
+    public static final String FAILED_REASON = "CamelRqFailedReason";
+
+    private RqConstants() {
+    }
+}

@@ -1,0 +1,190 @@
+package io.camelrq;
+
+import java.time.Duration;
+
+import io.camelrq.retry.Durations;
+import io.camelrq.retry.RetrySpec;
+import io.camelrq.store.JobStore;
+import io.camelrq.store.QueueKeys;
+import io.camelrq.store.RedisConnections;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.ScheduledPollEndpoint;
+
+/**
+ * Enqueue jobs into a Redis-backed queue, and run them through a route with per-job delayed retries
+ * that are stored in Redis.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "rq", title = "Redis Job Queue", syntax = "rq:queue",
+             category = { Category.MESSAGING }, headersClass = RqConstants.class)
+public class RqEndpoint extends ScheduledPollEndpoint {
+
+    @UriPath(description = "The queue name. All of its Redis keys share the hash tag {queue}.")
+    @Metadata(required = true)
+    private final String queue;
+
+    @UriParam
+    private final RqConfiguration configuration;
+
+    // Options parsed and checked once by validateOptions(), so the hot paths never parse text.
+    private RetrySpec retrySpec;
+    private Duration commandTimeout;
+    private Duration jobDelay;
+    private Duration resultTtl;
+    private Duration visibilityTimeout;
+    private Duration waitTimeout;
+    private RqOperation operation;
+    private Class<?> jobType;
+    private QueueKeys keys;
+
+    private volatile JobStore store;
+    private final JobCodec codec = new JobCodec(new ObjectMapper().findAndRegisterModules());
+
+    public RqEndpoint(String uri, RqComponent component, String queue, RqConfiguration configuration) {
+        super(uri, component);
+        this.queue = queue;
+        this.configuration = configuration;
+        // Idle consumers block on Redis for a wake-up inside the poll, so the scheduler's pause between
+        // polls only delays jobs enqueued in that pause: keep it short, and start polling at once.
+        setDelay(10);
+        setInitialDelay(0);
+        setGreedy(true);
+    }
+
+    void validateOptions() {
+        RqConfiguration c = configuration;
+        keys = new QueueKeys(c.getKeyPrefix(), queue);
+        retrySpec = RetrySpec.fromOptions(c.getRetryMax(), c.getRetryInterval(), c.getRetryBackoff(),
+                c.getRetryMultiplier(), c.getRetryMaxInterval(), c.getRetryJitter(), c.getRetryOn());
+        // the consumer's full policy must be valid too, not only the fields set here
+        retrySpec.toPolicy();
+        commandTimeout = positive("commandTimeout", Durations.parse(c.getCommandTimeout(), "commandTimeout"));
+        jobDelay = c.getJobDelay() == null ? null : Durations.parse(c.getJobDelay(), "jobDelay");
+        resultTtl = Durations.parse(c.getResultTtl(), "resultTtl");
+        visibilityTimeout = positive("visibilityTimeout",
+                Durations.parse(c.getVisibilityTimeout(), "visibilityTimeout"));
+        waitTimeout = positive("waitTimeout", Durations.parse(c.getWaitTimeout(), "waitTimeout"));
+        operation = RqOperation.parse(c.getOperation(), "option operation");
+        atLeastOne("concurrentConsumers", c.getConcurrentConsumers());
+        atLeastOne("maxMessagesPerPoll", c.getMaxMessagesPerPoll());
+        atLeastOne("maxPayloadSize", c.getMaxPayloadSize());
+        if (c.getJobType() != null && !c.getJobType().isBlank()) {
+            jobType = getCamelContext().getClassResolver().resolveClass(c.getJobType().trim());
+            if (jobType == null) {
+                throw new IllegalArgumentException(
+                        "Invalid value for option jobType: '" + c.getJobType() + "' (class not found)");
+            }
+        }
+        if (c.getRedisClient() == null && (c.getRedisUrl() == null || c.getRedisUrl().isBlank())) {
+            throw new IllegalArgumentException("Invalid value for option redisUrl: it must not be empty");
+        }
+    }
+
+    private static Duration positive(String option, Duration value) {
+        if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException("Invalid value for option " + option + ": '" + value
+                                               + "' (must be greater than zero)");
+        }
+        return value;
+    }
+
+    private static void atLeastOne(String option, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(
+                    "Invalid value for option " + option + ": '" + value + "' (must be at least 1)");
+        }
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new RqProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        RqConsumer consumer = new RqConsumer(this, processor);
+        consumer.setMaxMessagesPerPoll(configuration.getMaxMessagesPerPoll());
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    /** The queue's store, connecting on first use; a failed connect is retried on the next call. */
+    JobStore store() {
+        JobStore current = store;
+        if (current == null) {
+            synchronized (this) {
+                current = store;
+                if (current == null) {
+                    current = new JobStore(connections().shared(), keys);
+                    store = current;
+                }
+            }
+        }
+        return current;
+    }
+
+    RedisConnections connections() {
+        return ((RqComponent) getComponent()).connectionsFor(configuration, commandTimeout);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        store = null;
+        super.doStop();
+    }
+
+    public String getQueue() {
+        return queue;
+    }
+
+    public RqConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    JobCodec codec() {
+        return codec;
+    }
+
+    RetrySpec retrySpec() {
+        return retrySpec;
+    }
+
+    Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    Duration jobDelay() {
+        return jobDelay;
+    }
+
+    Duration resultTtl() {
+        return resultTtl;
+    }
+
+    Duration visibilityTimeout() {
+        return visibilityTimeout;
+    }
+
+    Duration waitTimeout() {
+        return waitTimeout;
+    }
+
+    RqOperation operation() {
+        return operation;
+    }
+
+    Class<?> jobType() {
+        return jobType;
+    }
+
+    QueueKeys keys() {
+        return keys;
+    }
+}

@@ -1,0 +1,66 @@
+package io.camelrq;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.apache.camel.Exchange;
+
+/**
+ * What an rq: producer does with an exchange. A new operation is one more constant here plus its
+ * method on {@link RqProducer}.
+ */
+public enum RqOperation {
+
+    ENQUEUE("enqueue") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.enqueue(exchange);
+        }
+    },
+    STATS("stats") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.stats(exchange);
+        }
+    },
+    REQUEUE_FAILED("requeueFailed") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.requeueFailed(exchange);
+        }
+    },
+    PURGE("purge") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.purge(exchange);
+        }
+    };
+
+    private final String optionValue;
+
+    RqOperation(String optionValue) {
+        this.optionValue = optionValue;
+    }
+
+    abstract CompletableFuture<Void> execute(RqProducer producer, Exchange exchange);
+
+    public String optionValue() {
+        return optionValue;
+    }
+
+    /** @param source where the value came from, for the error message (the option or the header) */
+    public static RqOperation parse(String value, String source) {
+        String wanted = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        for (RqOperation operation : values()) {
+            if (operation.optionValue.toLowerCase(Locale.ROOT).equals(wanted)) {
+                return operation;
+            }
+        }
+        throw new IllegalArgumentException("Invalid value for " + source + ": '" + value + "' (expected one of "
+                                           + Arrays.stream(values()).map(RqOperation::optionValue)
+                                                   .collect(Collectors.joining(", "))
+                                           + ")");
+    }
+}

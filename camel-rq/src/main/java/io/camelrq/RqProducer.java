@@ -1,0 +1,154 @@
+package io.camelrq;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import io.camelrq.retry.Durations;
+import io.camelrq.retry.RetrySpec;
+import io.camelrq.store.NewJob;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultAsyncProducer;
+
+/**
+ * Enqueues exchanges as jobs, or runs an admin operation ({@link RqOperation}). Asynchronous: the
+ * calling thread is free while Redis answers, and many sends share one pipelined connection.
+ */
+public class RqProducer extends DefaultAsyncProducer {
+
+    private final RqEndpoint endpoint;
+
+    public RqProducer(RqEndpoint endpoint) {
+        super(endpoint);
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        CompletableFuture<Void> result;
+        try {
+            String fromHeader = exchange.getMessage().getHeader(RqConstants.OPERATION, String.class);
+            RqOperation operation = fromHeader == null ? endpoint.operation()
+                    : RqOperation.parse(fromHeader, "header " + RqConstants.OPERATION);
+            result = operation.execute(this, exchange);
+        } catch (Exception e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        result.whenComplete((ignored, error) -> {
+            if (error != null) {
+                exchange.setException(error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+            }
+            callback.done(false);
+        });
+        return false;
+    }
+
+    CompletableFuture<Void> enqueue(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String id = message.getHeader(RqConstants.JOB_ID, String.class);
+        if (id == null || id.isBlank()) {
+            id = UUID.randomUUID().toString();
+        }
+        JobCodec.EncodedBody body = endpoint.codec().encodeBody(exchange);
+        String headers = endpoint.codec().encodeHeaders(message);
+        long size = (long) body.text().getBytes(StandardCharsets.UTF_8).length
+                    + headers.getBytes(StandardCharsets.UTF_8).length;
+        if (size > endpoint.getConfiguration().getMaxPayloadSize()) {
+            throw new IllegalArgumentException("Job payload of " + size + " bytes exceeds maxPayloadSize="
+                                               + endpoint.getConfiguration().getMaxPayloadSize() + " on queue "
+                                               + endpoint.getQueue());
+        }
+        long runAtMs = runAtMillis(message);
+        long delayMs = runAtMs >= 0 ? -1 : delayMillis(message);
+        NewJob job = new NewJob(id, body.text(), body.enc(), headers, retryConfig(message), delayMs, runAtMs);
+
+        String jobId = id;
+        return endpoint.store().enqueue(List.of(job)).thenAccept(enqueued -> {
+            message.setHeader(RqConstants.JOB_ID, jobId);
+            message.setHeader(RqConstants.ENQUEUED, enqueued.get(0));
+        });
+    }
+
+    /** The job's own retry config: the endpoint's retry options, overridden by the per-message headers. */
+    private String retryConfig(Message message) {
+        Integer max = message.getHeader(RqConstants.RETRY_MAX, Integer.class);
+        String interval = message.getHeader(RqConstants.RETRY_INTERVAL, String.class);
+        RetrySpec spec = endpoint.retrySpec();
+        if (max != null || interval != null) {
+            try {
+                spec = RetrySpec.fromOptions(max, interval, null, null, null, null, null).overriding(spec);
+                spec.validate();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Invalid retry headers " + RqConstants.RETRY_MAX + "/"
+                                                   + RqConstants.RETRY_INTERVAL + ": " + e.getMessage(), e);
+            }
+        }
+        return spec.encode();
+    }
+
+    private static long runAtMillis(Message message) {
+        Object runAt = message.getHeader(RqConstants.RUN_AT);
+        if (runAt == null) {
+            return -1;
+        }
+        if (runAt instanceof Instant instant) {
+            return Math.max(0, instant.toEpochMilli());
+        }
+        if (runAt instanceof Number number) {
+            return Math.max(0, number.longValue());
+        }
+        try {
+            return Math.max(0, Long.parseLong(runAt.toString().trim()));
+        } catch (NumberFormatException e) {
+            try {
+                return Math.max(0, Instant.parse(runAt.toString().trim()).toEpochMilli());
+            } catch (RuntimeException notInstant) {
+                throw new IllegalArgumentException("Invalid header " + RqConstants.RUN_AT + ": '" + runAt
+                                                   + "' (expected epoch millis or an ISO-8601 instant)", e);
+            }
+        }
+    }
+
+    private long delayMillis(Message message) {
+        Object delay = message.getHeader(RqConstants.DELAY);
+        if (delay != null) {
+            return toDuration(delay, "header " + RqConstants.DELAY).toMillis();
+        }
+        return endpoint.jobDelay() == null ? -1 : endpoint.jobDelay().toMillis();
+    }
+
+    /** A duration from a header: a Duration, a number of seconds, or text such as 500ms or 2m. */
+    static Duration toDuration(Object value, String source) {
+        if (value instanceof Duration duration) {
+            if (duration.isNegative()) {
+                throw new IllegalArgumentException("Invalid value for " + source + ": '" + value + "' (negative)");
+            }
+            return duration;
+        }
+        return Durations.parse(value.toString(), source);
+    }
+
+    CompletableFuture<Void> stats(Exchange exchange) {
+        return endpoint.store().stats().thenAccept(stats -> exchange.getMessage().setBody(stats.toMap()));
+    }
+
+    CompletableFuture<Void> requeueFailed(Exchange exchange) {
+        String id = exchange.getMessage().getHeader(RqConstants.JOB_ID, String.class);
+        CompletableFuture<Long> moved = id == null || id.isBlank()
+                ? endpoint.store().requeueAllFailed() : endpoint.store().requeueFailed(id);
+        return moved.thenAccept(count -> exchange.getMessage().setBody(count));
+    }
+
+    CompletableFuture<Void> purge(Exchange exchange) {
+        return endpoint.store().purge().thenAccept(count -> exchange.getMessage().setBody(count));
+    }
+}

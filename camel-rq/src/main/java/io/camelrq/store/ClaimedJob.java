@@ -1,0 +1,12 @@
+package io.camelrq.store;
+
+/**
+ * A job that {@link JobStore#claim} moved to active for this consumer.
+ *
+ * @param token      proves ownership of this attempt; ack, retryLater and fail must present it
+ * @param attempt    1 on the first run
+ * @param enqueuedAt epoch millis, Redis clock
+ */
+public record ClaimedJob(String id, long token, int attempt, String body, String enc, String headers, String retry,
+        long enqueuedAt) {
+}

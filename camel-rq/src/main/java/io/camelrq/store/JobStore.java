@@ -1,0 +1,220 @@
+package io.camelrq.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+/**
+ * The job state machine of one queue. Each method is one transition, and each transition is one
+ * atomic Lua script named after it (see {@code src/main/resources/io/camelrq/lua} and
+ * docs/data-model.md). Nothing here knows about Camel.
+ *
+ * <p>All methods are asynchronous and share one pipelined connection; callers decide whether to wait.
+ */
+public final class JobStore {
+
+    /** Jobs per enqueue script call: bounds the size of one command and the time Redis is busy with it. */
+    static final int ENQUEUE_CHUNK = 200;
+    /** Jobs per requeue/purge script call, for the same reason. */
+    static final int BULK_CHUNK = 1000;
+    /** Due jobs moved per promote call; a backlog drains over successive polls. */
+    static final int PROMOTE_LIMIT = 1000;
+
+    private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
+    private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due");
+    private static final LuaScript CLAIM = LuaScript.load("claim");
+    private static final LuaScript ACK = LuaScript.load("ack");
+    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later");
+    private static final LuaScript FAIL = LuaScript.load("fail");
+    private static final LuaScript RELEASE = LuaScript.load("release");
+    private static final LuaScript REQUEUE_FAILED = LuaScript.load("requeue_failed");
+    private static final LuaScript PURGE = LuaScript.load("purge");
+    private static final LuaScript STATS = LuaScript.load("stats");
+
+    private final QueueKeys keys;
+    private final RedisAsyncCommands<String, String> redis;
+
+    public JobStore(StatefulRedisConnection<String, String> connection, QueueKeys keys) {
+        this.keys = keys;
+        this.redis = connection.async();
+    }
+
+    public QueueKeys keys() {
+        return keys;
+    }
+
+    /**
+     * enqueue: new jobs to ready, or to scheduled when they have a delay or run-at time.
+     *
+     * @return one flag per job: true = enqueued, false = a job with that id is still queued,
+     *         scheduled or active, and nothing was written
+     */
+    public CompletableFuture<List<Boolean>> enqueue(List<NewJob> jobs) {
+        List<CompletableFuture<List<Long>>> chunks = new ArrayList<>();
+        for (int from = 0; from < jobs.size(); from += ENQUEUE_CHUNK) {
+            chunks.add(enqueueChunk(jobs.subList(from, Math.min(jobs.size(), from + ENQUEUE_CHUNK))));
+        }
+        return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<Boolean> enqueued = new ArrayList<>(jobs.size());
+            for (CompletableFuture<List<Long>> chunk : chunks) {
+                for (Long flag : chunk.join()) {
+                    enqueued.add(flag == 1L);
+                }
+            }
+            return enqueued;
+        });
+    }
+
+    private CompletableFuture<List<Long>> enqueueChunk(List<NewJob> jobs) {
+        String[] args = new String[2 + jobs.size() * 7];
+        args[0] = keys.jobPrefix();
+        args[1] = Integer.toString(jobs.size());
+        int i = 2;
+        for (NewJob job : jobs) {
+            args[i++] = job.id();
+            args[i++] = job.body();
+            args[i++] = job.enc();
+            args[i++] = job.headers();
+            args[i++] = job.retry();
+            args[i++] = job.delayMs() >= 0 ? Long.toString(job.delayMs()) : "";
+            args[i++] = job.runAtMs() >= 0 ? Long.toString(job.runAtMs()) : "";
+        }
+        return ENQUEUE.run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.ready(), keys.scheduled(), keys.wake(), keys.failed(), keys.completed() }, args);
+    }
+
+    /**
+     * promote_due then claim, sent back to back on the pipelined connection (one network round trip).
+     * Each is its own atomic transition.
+     */
+    public CompletableFuture<ClaimResult> promoteDueAndClaim(int maxJobs, long leaseMs) {
+        CompletableFuture<List<Object>> promoted = PROMOTE_DUE.run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.scheduled(), keys.ready() }, keys.jobPrefix(), Integer.toString(PROMOTE_LIMIT));
+        CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.ready(), keys.active(), keys.wake() },
+                keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs));
+        return promoted.thenCombine(claimed, (p, c) -> {
+            int dangling = (int) asLong(c.get(1));
+            List<ClaimedJob> jobs = new ArrayList<>((c.size() - 2) / 8);
+            for (int i = 2; i + 7 < c.size(); i += 8) {
+                jobs.add(new ClaimedJob((String) c.get(i), asLong(c.get(i + 1)), (int) asLong(c.get(i + 2)),
+                        (String) c.get(i + 3), (String) c.get(i + 4), (String) c.get(i + 5), (String) c.get(i + 6),
+                        asLong(c.get(i + 7))));
+            }
+            return new ClaimResult(jobs, dangling, asLong(p.get(0)), asLong(p.get(1)));
+        });
+    }
+
+    /** ack: the attempt succeeded. Returns false when the token no longer owns the job (stale attempt). */
+    public CompletableFuture<Boolean> ack(String id, long token, long resultTtlMs) {
+        return ACK.<Long> run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.job(id), keys.active(), keys.completed() },
+                id, Long.toString(token), Long.toString(resultTtlMs)).thenApply(r -> r == 1L);
+    }
+
+    /**
+     * retry_later: the attempt failed and a retry is left; the job waits in scheduled for
+     * {@code delayMs} (Redis clock). Returns the due time in epoch millis, or -1 for a stale token.
+     */
+    public CompletableFuture<Long> retryLater(String id, long token, long delayMs, JobError error) {
+        return RETRY_LATER.run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.job(id), keys.active(), keys.scheduled(), keys.ready(), keys.wake() },
+                id, Long.toString(token), Long.toString(Math.max(0, delayMs)),
+                error.className(), error.message(), error.stackTrace());
+    }
+
+    /** fail: the job goes to the failed registry. Returns false for a stale token. */
+    public CompletableFuture<Boolean> fail(String id, long token, JobError error, String reason) {
+        return FAIL.<Long> run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.job(id), keys.active(), keys.failed() },
+                id, Long.toString(token), error.className(), error.message(), error.stackTrace(), reason)
+                .thenApply(r -> r == 1L);
+    }
+
+    /**
+     * release: a claimed job that never started (its consumer is stopping) goes back to the front of
+     * ready, and its attempt is not counted. Returns false for a stale token.
+     */
+    public CompletableFuture<Boolean> release(String id, long token) {
+        return RELEASE.<Long> run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.job(id), keys.active(), keys.ready(), keys.wake() }, id, Long.toString(token))
+                .thenApply(r -> r == 1L);
+    }
+
+    /** requeue_failed for one job. Returns 1 if it was in the failed registry, else 0. */
+    public CompletableFuture<Long> requeueFailed(String id) {
+        return requeueChunk(id, "").thenApply(r -> asLong(r.get(0)));
+    }
+
+    /**
+     * requeue_failed for every job that is in the failed registry when this call starts, in chunks.
+     * Returns how many were moved.
+     */
+    public CompletableFuture<Long> requeueAllFailed() {
+        return requeueAllFrom("", 0L);
+    }
+
+    private CompletableFuture<Long> requeueAllFrom(String cutoff, long movedSoFar) {
+        return requeueChunk("", cutoff).thenCompose(r -> {
+            long moved = movedSoFar + asLong(r.get(0));
+            return asLong(r.get(1)) == 0 ? CompletableFuture.completedFuture(moved)
+                    : requeueAllFrom(String.valueOf(asLong(r.get(2))), moved);
+        });
+    }
+
+    private CompletableFuture<List<Object>> requeueChunk(String id, String cutoff) {
+        return REQUEUE_FAILED.run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.failed(), keys.ready(), keys.wake() }, keys.jobPrefix(), id,
+                Integer.toString(BULK_CHUNK), cutoff);
+    }
+
+    /** purge: deletes every job of the queue in every state, in chunks. Returns how many were deleted. */
+    public CompletableFuture<Long> purge() {
+        return repeatUntilDone(() -> PURGE.run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.ready(), keys.scheduled(), keys.active(), keys.failed(), keys.completed(),
+                        keys.wake() },
+                keys.jobPrefix(), Integer.toString(BULK_CHUNK)), 0L);
+    }
+
+    public CompletableFuture<QueueStats> stats() {
+        return STATS.<List<Object>> run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.ready(), keys.scheduled(), keys.active(), keys.failed(), keys.completed() })
+                .thenApply(r -> new QueueStats(asLong(r.get(0)), asLong(r.get(1)), asLong(r.get(2)), asLong(r.get(3)),
+                        asLong(r.get(4))));
+    }
+
+    /**
+     * Blocks until a wake-up marker arrives (an enqueue, a retry or a claim that left work behind) or the
+     * timeout passes. Needs a connection of its own: a blocking command would stall everything pipelined
+     * behind it on the shared connection.
+     *
+     * @return true if woken by a marker
+     */
+    public boolean awaitWork(StatefulRedisConnection<String, String> blockingConnection, long timeoutMs) {
+        double seconds = Math.max(timeoutMs, 1) / 1000.0;
+        KeyValue<String, String> marker = blockingConnection.sync().blpop(seconds, keys.wake());
+        return marker != null && marker.hasValue();
+    }
+
+    /** Runs a chunked script until a call reports 0, summing what the calls report. */
+    private static CompletableFuture<Long> repeatUntilDone(
+            java.util.function.Supplier<CompletableFuture<Long>> step, long soFar) {
+        return step.get().thenCompose(n -> n == 0 ? CompletableFuture.completedFuture(soFar)
+                : repeatUntilDone(step, soFar + n));
+    }
+
+    private static long asLong(Object value) {
+        if (value instanceof Long l) {
+            return l;
+        }
+        if (value instanceof String s && !s.isEmpty()) {
+            return Long.parseLong(s);
+        }
+        return 0L;
+    }
+}

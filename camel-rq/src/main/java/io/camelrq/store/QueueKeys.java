@@ -1,0 +1,83 @@
+package io.camelrq.store;
+
+/**
+ * The Redis key names of one queue. Every key carries the queue name as a Redis Cluster hash tag
+ * ({@code rq:{email}:ready}), so all keys of a queue live in one slot and every Lua script touches a
+ * single slot. docs/data-model.md describes each key.
+ */
+public final class QueueKeys {
+
+    private final String queue;
+    private final String ready;
+    private final String scheduled;
+    private final String active;
+    private final String failed;
+    private final String completed;
+    private final String wake;
+    private final String jobPrefix;
+
+    public QueueKeys(String keyPrefix, String queue) {
+        validateName("keyPrefix", keyPrefix);
+        validateName("queue", queue);
+        this.queue = queue;
+        String base = keyPrefix + ":{" + queue + "}:";
+        this.ready = base + "ready";
+        this.scheduled = base + "scheduled";
+        this.active = base + "active";
+        this.failed = base + "failed";
+        this.completed = base + "completed";
+        this.wake = base + "wake";
+        this.jobPrefix = base + "job:";
+    }
+
+    // Braces would break the hash tag and whitespace makes keys unreadable in redis-cli.
+    private static void validateName(String what, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("Invalid " + what + ": it must not be empty");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '{' || c == '}' || Character.isWhitespace(c)) {
+                throw new IllegalArgumentException(
+                        "Invalid " + what + " '" + value + "': braces and whitespace are not allowed");
+            }
+        }
+    }
+
+    public String queue() {
+        return queue;
+    }
+
+    public String ready() {
+        return ready;
+    }
+
+    public String scheduled() {
+        return scheduled;
+    }
+
+    public String active() {
+        return active;
+    }
+
+    public String failed() {
+        return failed;
+    }
+
+    public String completed() {
+        return completed;
+    }
+
+    public String wake() {
+        return wake;
+    }
+
+    /** Prefix of every job hash key; scripts append the job id. */
+    public String jobPrefix() {
+        return jobPrefix;
+    }
+
+    public String job(String id) {
+        return jobPrefix + id;
+    }
+}

@@ -1,0 +1,53 @@
+-- claim: ready -> active, for up to N jobs, each with a lease and a fresh
+-- attempt token.
+--
+-- KEYS[1] ready       list of runnable job ids
+-- KEYS[2] active      zset id -> lease deadline (ms)
+-- KEYS[3] wake        wake-up marker list
+-- ARGV[1] job key prefix
+-- ARGV[2] most jobs to claim
+-- ARGV[3] lease length in ms (visibility timeout)
+--
+-- Returns { now, dangling, then 8 values per claimed job:
+--   id, token, attempt, body, enc, headers, retry, enqueuedAt }
+-- ("" for absent headers/retry). "dangling" counts ids popped from ready
+-- whose hash no longer exists; they are dropped, never handed out.
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local prefix = ARGV[1]
+local lease = now + tonumber(ARGV[3])
+local out = { now, 0 }
+local dangling = 0
+
+local ids = redis.call('LPOP', KEYS[1], tonumber(ARGV[2]))
+if ids then
+  for _, id in ipairs(ids) do
+    local key = prefix .. id
+    if redis.call('EXISTS', key) == 0 then
+      dangling = dangling + 1
+    else
+      local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+      -- the token never resets (not even on requeue), so an ack from an
+      -- older attempt can never match a newer one
+      local token = redis.call('HINCRBY', key, 'token', 1)
+      redis.call('HSET', key, 'state', 'active', 'startedAt', now)
+      redis.call('ZADD', KEYS[2], lease, id)
+      local f = redis.call('HMGET', key, 'body', 'enc', 'headers', 'retry', 'enqueuedAt')
+      out[#out + 1] = id
+      out[#out + 1] = token
+      out[#out + 1] = attempt
+      out[#out + 1] = f[1] or ''
+      out[#out + 1] = f[2] or ''
+      out[#out + 1] = f[3] or ''
+      out[#out + 1] = f[4] or ''
+      out[#out + 1] = f[5] or ''
+    end
+  end
+  -- work remains: pass the wake-up on to another idle consumer
+  if redis.call('LLEN', KEYS[1]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then
+    redis.call('RPUSH', KEYS[3], 'ready')
+  end
+end
+out[2] = dangling
+return out

@@ -1,0 +1,26 @@
+-- release: active -> ready (at the front), for a job that was claimed but
+-- never started because its consumer is stopping. The attempt it was given
+-- is taken back, so the release costs the job nothing.
+--
+-- KEYS[1] job hash
+-- KEYS[2] active      zset id -> lease deadline (ms)
+-- KEYS[3] ready       list of runnable job ids
+-- KEYS[4] wake        wake-up marker list
+-- ARGV[1] job id
+-- ARGV[2] attempt token handed out by claim
+--
+-- Returns 1, or 0 for a stale token.
+
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
+if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
+  return 0
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'attempt', -1)
+redis.call('HSET', KEYS[1], 'state', 'queued')
+redis.call('HDEL', KEYS[1], 'startedAt')
+redis.call('LPUSH', KEYS[3], ARGV[1])
+if redis.call('LLEN', KEYS[4]) == 0 then
+  redis.call('RPUSH', KEYS[4], 'ready')
+end
+return 1

@@ -1,0 +1,38 @@
+-- retry_later: active -> scheduled (or straight to ready for a zero delay),
+-- after a failed attempt that still has retries left.
+--
+-- KEYS[1] job hash
+-- KEYS[2] active      zset id -> lease deadline (ms)
+-- KEYS[3] scheduled   zset id -> due time (ms)
+-- KEYS[4] ready       list of runnable job ids
+-- KEYS[5] wake        wake-up marker list
+-- ARGV[1] job id
+-- ARGV[2] attempt token handed out by claim
+-- ARGV[3] delay in ms before the retry is due
+-- ARGV[4] error class, ARGV[5] error message, ARGV[6] error stack (truncated)
+--
+-- Returns the due time (ms, Redis clock), or -1 for a stale token.
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
+if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
+  return -1
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'errorClass', ARGV[4], 'errorMessage', ARGV[5],
+  'errorStack', ARGV[6], 'erroredAt', now)
+local due = now + tonumber(ARGV[3])
+if due > now then
+  redis.call('HSET', KEYS[1], 'state', 'scheduled', 'dueAt', due)
+  redis.call('ZADD', KEYS[3], due, ARGV[1])
+else
+  redis.call('HSET', KEYS[1], 'state', 'queued')
+  redis.call('RPUSH', KEYS[4], ARGV[1])
+end
+-- wake an idle consumer so it re-reads the time until the next due job
+if redis.call('LLEN', KEYS[5]) == 0 then
+  redis.call('RPUSH', KEYS[5], 'scheduled')
+end
+return due
