@@ -47,6 +47,8 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     private final List<StatefulRedisConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
     private volatile ProducerTemplate deadLetter;
     private volatile boolean redisUnavailable;
+    /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
+    private volatile boolean stopping;
 
     public RqConsumer(RqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -73,19 +75,40 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         if (endpoint.getConfiguration().getDeadLetterUri() != null) {
             deadLetter = endpoint.getCamelContext().createProducerTemplate();
         }
+        stopping = false;
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
+        // Closing the wait connections ends any blocking wait at once, so stopping never waits out
+        // waitTimeout; the polling threads see the consumer stopping and return.
+        closeWaitConnections();
         super.doStop();
-        waitConnections.forEach(StatefulRedisConnection::close);
-        waitConnections.clear();
-        idleWaitConnections.clear();
+        closeWaitConnections();
         if (deadLetter != null) {
             deadLetter.stop();
             deadLetter = null;
         }
+    }
+
+    @Override
+    protected void doSuspend() throws Exception {
+        closeWaitConnections();
+        super.doSuspend();
+    }
+
+    @Override
+    protected void doResume() throws Exception {
+        stopping = false;
+        super.doResume();
+    }
+
+    private void closeWaitConnections() {
+        stopping = true;
+        waitConnections.forEach(StatefulRedisConnection::closeAsync);
+        waitConnections.clear();
+        idleWaitConnections.clear();
     }
 
     @Override
@@ -95,7 +118,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         try {
             store = endpoint.store();
             claim = claim(store);
-            if (claim.jobs().isEmpty() && isRunAllowed()) {
+            if (claim.jobs().isEmpty() && !stopping && isRunAllowed()) {
                 long nextDue = claim.msUntilNextDue();
                 long wait = nextDue >= 0 ? Math.min(nextDue, endpoint.waitTimeout().toMillis())
                         : endpoint.waitTimeout().toMillis();
@@ -154,7 +177,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     /** Logs an outage once, not on every poll, and pauses before the next poll. */
     private void backOffAfter(Exception e) throws InterruptedException {
-        if (!isRunAllowed()) {
+        if (stopping || !isRunAllowed()) {
             return;
         }
         if (!redisUnavailable) {
