@@ -41,8 +41,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "configuration": target.setConfiguration(property(camelContext, io.camelrq.RqConfiguration.class, value)); return true;
         case "deadletteruri":
         case "deadLetterUri": getOrCreateConfiguration(target).setDeadLetterUri(property(camelContext, java.lang.String.class, value)); return true;
+        case "heartbeatinterval":
+        case "heartbeatInterval": getOrCreateConfiguration(target).setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
         case "jobdelay":
         case "jobDelay": getOrCreateConfiguration(target).setJobDelay(property(camelContext, java.lang.String.class, value)); return true;
+        case "jobtimeout":
+        case "jobTimeout": getOrCreateConfiguration(target).setJobTimeout(property(camelContext, java.lang.String.class, value)); return true;
         case "jobtype":
         case "jobType": getOrCreateConfiguration(target).setJobType(property(camelContext, java.lang.String.class, value)); return true;
         case "keyprefix":
@@ -53,6 +57,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxMessagesPerPoll": getOrCreateConfiguration(target).setMaxMessagesPerPoll(property(camelContext, int.class, value)); return true;
         case "maxpayloadsize":
         case "maxPayloadSize": getOrCreateConfiguration(target).setMaxPayloadSize(property(camelContext, int.class, value)); return true;
+        case "maxstalls":
+        case "maxStalls": getOrCreateConfiguration(target).setMaxStalls(property(camelContext, int.class, value)); return true;
         case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, java.lang.String.class, value)); return true;
         case "redisclient":
         case "redisClient": getOrCreateConfiguration(target).setRedisClient(property(camelContext, io.lettuce.core.RedisClient.class, value)); return true;
@@ -74,6 +80,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryMultiplier": getOrCreateConfiguration(target).setRetryMultiplier(property(camelContext, java.lang.Double.class, value)); return true;
         case "retryon":
         case "retryOn": getOrCreateConfiguration(target).setRetryOn(property(camelContext, java.lang.String.class, value)); return true;
+        case "stalledcountsasattempt":
+        case "stalledCountsAsAttempt": getOrCreateConfiguration(target).setStalledCountsAsAttempt(property(camelContext, boolean.class, value)); return true;
         case "visibilitytimeout":
         case "visibilityTimeout": getOrCreateConfiguration(target).setVisibilityTimeout(property(camelContext, java.lang.String.class, value)); return true;
         case "waittimeout":
@@ -101,8 +109,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "configuration": return io.camelrq.RqConfiguration.class;
         case "deadletteruri":
         case "deadLetterUri": return java.lang.String.class;
+        case "heartbeatinterval":
+        case "heartbeatInterval": return java.lang.String.class;
         case "jobdelay":
         case "jobDelay": return java.lang.String.class;
+        case "jobtimeout":
+        case "jobTimeout": return java.lang.String.class;
         case "jobtype":
         case "jobType": return java.lang.String.class;
         case "keyprefix":
@@ -113,6 +125,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxMessagesPerPoll": return int.class;
         case "maxpayloadsize":
         case "maxPayloadSize": return int.class;
+        case "maxstalls":
+        case "maxStalls": return int.class;
         case "operation": return java.lang.String.class;
         case "redisclient":
         case "redisClient": return io.lettuce.core.RedisClient.class;
@@ -134,6 +148,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryMultiplier": return java.lang.Double.class;
         case "retryon":
         case "retryOn": return java.lang.String.class;
+        case "stalledcountsasattempt":
+        case "stalledCountsAsAttempt": return boolean.class;
         case "visibilitytimeout":
         case "visibilityTimeout": return java.lang.String.class;
         case "waittimeout":
@@ -157,8 +173,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "configuration": return target.getConfiguration();
         case "deadletteruri":
         case "deadLetterUri": return getOrCreateConfiguration(target).getDeadLetterUri();
+        case "heartbeatinterval":
+        case "heartbeatInterval": return getOrCreateConfiguration(target).getHeartbeatInterval();
         case "jobdelay":
         case "jobDelay": return getOrCreateConfiguration(target).getJobDelay();
+        case "jobtimeout":
+        case "jobTimeout": return getOrCreateConfiguration(target).getJobTimeout();
         case "jobtype":
         case "jobType": return getOrCreateConfiguration(target).getJobType();
         case "keyprefix":
@@ -169,6 +189,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxMessagesPerPoll": return getOrCreateConfiguration(target).getMaxMessagesPerPoll();
         case "maxpayloadsize":
         case "maxPayloadSize": return getOrCreateConfiguration(target).getMaxPayloadSize();
+        case "maxstalls":
+        case "maxStalls": return getOrCreateConfiguration(target).getMaxStalls();
         case "operation": return getOrCreateConfiguration(target).getOperation();
         case "redisclient":
         case "redisClient": return getOrCreateConfiguration(target).getRedisClient();
@@ -190,6 +212,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryMultiplier": return getOrCreateConfiguration(target).getRetryMultiplier();
         case "retryon":
         case "retryOn": return getOrCreateConfiguration(target).getRetryOn();
+        case "stalledcountsasattempt":
+        case "stalledCountsAsAttempt": return getOrCreateConfiguration(target).isStalledCountsAsAttempt();
         case "visibilitytimeout":
         case "visibilityTimeout": return getOrCreateConfiguration(target).getVisibilityTimeout();
         case "waittimeout":

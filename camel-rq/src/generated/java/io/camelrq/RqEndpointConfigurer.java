@@ -43,10 +43,14 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "exchangepattern":
         case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
         case "greedy": target.setGreedy(property(camelContext, boolean.class, value)); return true;
+        case "heartbeatinterval":
+        case "heartbeatInterval": target.getConfiguration().setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
         case "initialdelay":
         case "initialDelay": target.setInitialDelay(property(camelContext, long.class, value)); return true;
         case "jobdelay":
         case "jobDelay": target.getConfiguration().setJobDelay(property(camelContext, java.lang.String.class, value)); return true;
+        case "jobtimeout":
+        case "jobTimeout": target.getConfiguration().setJobTimeout(property(camelContext, java.lang.String.class, value)); return true;
         case "jobtype":
         case "jobType": target.getConfiguration().setJobType(property(camelContext, java.lang.String.class, value)); return true;
         case "keyprefix":
@@ -57,6 +61,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "maxMessagesPerPoll": target.getConfiguration().setMaxMessagesPerPoll(property(camelContext, int.class, value)); return true;
         case "maxpayloadsize":
         case "maxPayloadSize": target.getConfiguration().setMaxPayloadSize(property(camelContext, int.class, value)); return true;
+        case "maxstalls":
+        case "maxStalls": target.getConfiguration().setMaxStalls(property(camelContext, int.class, value)); return true;
         case "operation": target.getConfiguration().setOperation(property(camelContext, java.lang.String.class, value)); return true;
         case "pollstrategy":
         case "pollStrategy": target.setPollStrategy(property(camelContext, org.apache.camel.spi.PollingConsumerPollStrategy.class, value)); return true;
@@ -91,6 +97,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "schedulerProperties": target.setSchedulerProperties(property(camelContext, java.util.Map.class, value)); return true;
         case "sendemptymessagewhenidle":
         case "sendEmptyMessageWhenIdle": target.setSendEmptyMessageWhenIdle(property(camelContext, boolean.class, value)); return true;
+        case "stalledcountsasattempt":
+        case "stalledCountsAsAttempt": target.getConfiguration().setStalledCountsAsAttempt(property(camelContext, boolean.class, value)); return true;
         case "startscheduler":
         case "startScheduler": target.setStartScheduler(property(camelContext, boolean.class, value)); return true;
         case "timeunit":
@@ -133,10 +141,14 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "exchangepattern":
         case "exchangePattern": return org.apache.camel.ExchangePattern.class;
         case "greedy": return boolean.class;
+        case "heartbeatinterval":
+        case "heartbeatInterval": return java.lang.String.class;
         case "initialdelay":
         case "initialDelay": return long.class;
         case "jobdelay":
         case "jobDelay": return java.lang.String.class;
+        case "jobtimeout":
+        case "jobTimeout": return java.lang.String.class;
         case "jobtype":
         case "jobType": return java.lang.String.class;
         case "keyprefix":
@@ -147,6 +159,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "maxMessagesPerPoll": return int.class;
         case "maxpayloadsize":
         case "maxPayloadSize": return int.class;
+        case "maxstalls":
+        case "maxStalls": return int.class;
         case "operation": return java.lang.String.class;
         case "pollstrategy":
         case "pollStrategy": return org.apache.camel.spi.PollingConsumerPollStrategy.class;
@@ -181,6 +195,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "schedulerProperties": return java.util.Map.class;
         case "sendemptymessagewhenidle":
         case "sendEmptyMessageWhenIdle": return boolean.class;
+        case "stalledcountsasattempt":
+        case "stalledCountsAsAttempt": return boolean.class;
         case "startscheduler":
         case "startScheduler": return boolean.class;
         case "timeunit":
@@ -219,10 +235,14 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "exchangepattern":
         case "exchangePattern": return target.getExchangePattern();
         case "greedy": return target.isGreedy();
+        case "heartbeatinterval":
+        case "heartbeatInterval": return target.getConfiguration().getHeartbeatInterval();
         case "initialdelay":
         case "initialDelay": return target.getInitialDelay();
         case "jobdelay":
         case "jobDelay": return target.getConfiguration().getJobDelay();
+        case "jobtimeout":
+        case "jobTimeout": return target.getConfiguration().getJobTimeout();
         case "jobtype":
         case "jobType": return target.getConfiguration().getJobType();
         case "keyprefix":
@@ -233,6 +253,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "maxMessagesPerPoll": return target.getConfiguration().getMaxMessagesPerPoll();
         case "maxpayloadsize":
         case "maxPayloadSize": return target.getConfiguration().getMaxPayloadSize();
+        case "maxstalls":
+        case "maxStalls": return target.getConfiguration().getMaxStalls();
         case "operation": return target.getConfiguration().getOperation();
         case "pollstrategy":
         case "pollStrategy": return target.getPollStrategy();
@@ -267,6 +289,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "schedulerProperties": return target.getSchedulerProperties();
         case "sendemptymessagewhenidle":
         case "sendEmptyMessageWhenIdle": return target.isSendEmptyMessageWhenIdle();
+        case "stalledcountsasattempt":
+        case "stalledCountsAsAttempt": return target.getConfiguration().isStalledCountsAsAttempt();
         case "startscheduler":
         case "startScheduler": return target.isStartScheduler();
         case "timeunit":

@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(42);
+        Set<String> props = new HashSet<>(46);
         props.add("backoffErrorThreshold");
         props.add("backoffIdleThreshold");
         props.add("backoffMultiplier");
@@ -35,13 +35,16 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("exceptionHandler");
         props.add("exchangePattern");
         props.add("greedy");
+        props.add("heartbeatInterval");
         props.add("initialDelay");
         props.add("jobDelay");
+        props.add("jobTimeout");
         props.add("jobType");
         props.add("keyPrefix");
         props.add("lazyStartProducer");
         props.add("maxMessagesPerPoll");
         props.add("maxPayloadSize");
+        props.add("maxStalls");
         props.add("operation");
         props.add("pollStrategy");
         props.add("queue");
@@ -61,6 +64,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("scheduler");
         props.add("schedulerProperties");
         props.add("sendEmptyMessageWhenIdle");
+        props.add("stalledCountsAsAttempt");
         props.add("startScheduler");
         props.add("timeUnit");
         props.add("useFixedDelay");

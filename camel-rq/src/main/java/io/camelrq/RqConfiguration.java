@@ -123,6 +123,28 @@ public class RqConfiguration implements Cloneable {
               description = "The lease on a claimed job: how long it stays owned by this consumer.")
     private String visibilityTimeout = "30s";
 
+    @UriParam(label = "consumer",
+              description = "How often a consumer extends the leases of all its in-flight jobs, in one call."
+                            + " Default: a third of visibilityTimeout.")
+    private String heartbeatInterval;
+
+    @UriParam(label = "consumer", defaultValue = "true",
+              description = "Whether a stalled attempt (its lease expired, e.g. its JVM was killed) counts as a"
+                            + " failed attempt, so the job follows its retry policy. If false the job is simply"
+                            + " returned to the queue.")
+    private boolean stalledCountsAsAttempt = true;
+
+    @UriParam(label = "consumer", defaultValue = "3",
+              description = "A job whose lease expires more than this many times goes to the failed registry,"
+                            + " so a job that crashes its JVM cannot loop forever.")
+    private int maxStalls = 3;
+
+    @UriParam(label = "consumer",
+              description = "The longest one attempt may run, e.g. 2m. Past it the attempt fails with"
+                            + " RqJobTimeoutException and is retried by policy, and the worker thread is"
+                            + " interrupted; a late result of that attempt is ignored. Default: no limit.")
+    private String jobTimeout;
+
     @UriParam(label = "consumer,advanced", defaultValue = "5s",
               description = "How long an idle consumer thread blocks on Redis for a wake-up before it polls"
                             + " again. Enqueues wake it at once; so does the next scheduled job coming due.")
@@ -294,6 +316,38 @@ public class RqConfiguration implements Cloneable {
 
     public void setVisibilityTimeout(String visibilityTimeout) {
         this.visibilityTimeout = visibilityTimeout;
+    }
+
+    public String getHeartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    public void setHeartbeatInterval(String heartbeatInterval) {
+        this.heartbeatInterval = heartbeatInterval;
+    }
+
+    public boolean isStalledCountsAsAttempt() {
+        return stalledCountsAsAttempt;
+    }
+
+    public void setStalledCountsAsAttempt(boolean stalledCountsAsAttempt) {
+        this.stalledCountsAsAttempt = stalledCountsAsAttempt;
+    }
+
+    public int getMaxStalls() {
+        return maxStalls;
+    }
+
+    public void setMaxStalls(int maxStalls) {
+        this.maxStalls = maxStalls;
+    }
+
+    public String getJobTimeout() {
+        return jobTimeout;
+    }
+
+    public void setJobTimeout(String jobTimeout) {
+        this.jobTimeout = jobTimeout;
     }
 
     public String getWaitTimeout() {

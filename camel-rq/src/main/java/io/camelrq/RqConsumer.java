@@ -1,20 +1,12 @@
 package io.camelrq;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import io.camelrq.retry.RetryDecision;
 import io.camelrq.retry.RetryPolicy;
-import io.camelrq.retry.RetrySpec;
 import io.camelrq.store.ClaimResult;
 import io.camelrq.store.ClaimedJob;
 import io.camelrq.store.JobError;
@@ -23,29 +15,28 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Processor;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.ScheduledPollConsumerScheduler;
 import org.apache.camel.support.DefaultScheduledPollConsumerScheduler;
 import org.apache.camel.support.ScheduledBatchPollingConsumer;
-import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Claims batches of jobs and runs each through the route. Each poll first promotes scheduled jobs that
  * came due, then claims; an idle poll blocks on the queue's wake-up key until an enqueue, a retry or the
- * next due time, so an empty queue is never busy-polled. The outcome of each exchange reaches Redis
- * through its unit of work ({@link JobOutcome}): ack on success, retry later or fail on failure.
+ * next due time, so an empty queue is never busy-polled. Each exchange's unit of work settles its job
+ * ({@link JobOutcome}); leases, heartbeats and stalled-job recovery live in {@link LeaseKeeper}.
  */
 public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RqConsumer.class);
 
     private final RqEndpoint endpoint;
+    private final JobSettler settler;
+    private final LeaseKeeper leases;
     /** Connections for blocking waits, one per polling thread, reused across polls. */
     private final Queue<StatefulRedisConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
     private final List<StatefulRedisConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
-    private volatile ProducerTemplate deadLetter;
     private volatile boolean redisUnavailable;
     /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
     private volatile boolean stopping;
@@ -53,11 +44,18 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     public RqConsumer(RqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.endpoint = endpoint;
+        this.settler = new JobSettler(endpoint);
+        this.leases = new LeaseKeeper(endpoint, settler);
     }
 
     @Override
     public RqEndpoint getEndpoint() {
         return endpoint;
+    }
+
+    /** Jobs this consumer has claimed and not yet settled. */
+    public int getInFlightJobs() {
+        return leases.inFlightCount();
     }
 
     @Override
@@ -72,10 +70,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     @Override
     protected void doStart() throws Exception {
-        if (endpoint.getConfiguration().getDeadLetterUri() != null) {
-            deadLetter = endpoint.getCamelContext().createProducerTemplate();
-        }
+        settler.start();
         stopping = false;
+        leases.start(this);
         super.doStart();
     }
 
@@ -86,10 +83,8 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         closeWaitConnections();
         super.doStop();
         closeWaitConnections();
-        if (deadLetter != null) {
-            deadLetter.stop();
-            deadLetter = null;
-        }
+        leases.stop();
+        settler.stop();
     }
 
     @Override
@@ -113,10 +108,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     @Override
     protected int poll() throws Exception {
-        JobStore store;
         ClaimResult claim;
         try {
-            store = endpoint.store();
+            JobStore store = endpoint.store();
             claim = claim(store);
             if (claim.jobs().isEmpty() && !stopping && isRunAllowed()) {
                 long nextDue = claim.msUntilNextDue();
@@ -129,7 +123,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             }
             if (redisUnavailable) {
                 redisUnavailable = false;
-                LOG.info("Redis is reachable again; queue {} resumes", endpoint.getQueue());
+                LOG.info("Queue {}: Redis is reachable again; consuming resumes", endpoint.getQueue());
             }
         } catch (Exception e) {
             backOffAfter(e);
@@ -151,7 +145,8 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     }
 
     private ClaimResult claim(JobStore store) throws Exception {
-        return await(store.promoteDueAndClaim(getMaxMessagesPerPoll(), endpoint.visibilityTimeout().toMillis()));
+        return settler.await(store.promoteDueAndClaim(getMaxMessagesPerPoll(),
+                endpoint.visibilityTimeout().toMillis()));
     }
 
     private void awaitWork(JobStore store, long timeoutMs) {
@@ -165,7 +160,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             store.awaitWork(connection, timeoutMs);
             healthy = true;
         } finally {
-            if (healthy) {
+            if (healthy && !stopping) {
                 idleWaitConnections.add(connection);
             } else {
                 // interrupted or broken mid-wait: its reply may still arrive, so never reuse it
@@ -191,30 +186,30 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     }
 
     /**
-     * The exchange for a claimed job, wired to record its outcome; null when the job's data cannot be
-     * decoded (it is failed instead).
+     * The exchange for a claimed job, wired to settle the job when its unit of work is done; null when the
+     * job's data cannot be decoded (it is failed instead: retrying cannot help).
      */
     private JobOutcome toExchange(ClaimedJob job) {
         Exchange exchange = endpoint.createExchange();
         try {
-            RetryPolicy policy = RetrySpec.decode(job.retry()).overriding(endpoint.retrySpec()).toPolicy();
+            RetryPolicy policy = settler.policyOf(job);
             endpoint.codec().decodeInto(exchange.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType());
             exchange.getIn().setHeader(RqConstants.JOB_ID, job.id());
             exchange.getIn().setHeader(RqConstants.QUEUE, endpoint.getQueue());
             exchange.getIn().setHeader(RqConstants.ATTEMPT, job.attempt());
             exchange.getIn().setHeader(RqConstants.RETRIES_LEFT, policy.retriesLeft(job.attempt()));
             exchange.getIn().setHeader(RqConstants.ENQUEUED_AT, job.enqueuedAt());
-            JobOutcome outcome = new JobOutcome(job, policy, exchange);
+            JobOutcome outcome = new JobOutcome(job, policy, exchange, settler, leases);
             exchange.getExchangeExtension().addOnCompletion(outcome);
+            leases.track(outcome);
             return outcome;
         } catch (RuntimeException undecodable) {
             String reason = "undecodable job: " + undecodable.getMessage();
-            LOG.error("Queue {}: job {} goes to the failed registry: {}", endpoint.getQueue(), job.id(), reason);
             try {
-                await(endpoint.store().fail(job.id(), job.token(), JobError.of(undecodable), reason));
+                settler.giveUp(job, JobError.of(undecodable), reason, undecodable, null);
             } catch (Exception e) {
-                LOG.warn("Queue {}: could not record job {} as failed; it stays active: {}", endpoint.getQueue(),
-                        job.id(), e.getMessage());
+                LOG.warn("Queue {}: could not record undecodable job {} as failed; it is recovered when its lease"
+                         + " expires: {}", endpoint.getQueue(), job.id(), e.getMessage());
             }
             releaseExchange(exchange, false);
             return null;
@@ -227,16 +222,20 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         int total = batch.size();
         int index = 0;
         while (!batch.isEmpty() && isBatchAllowed()) {
-            Exchange exchange = ((JobOutcome) batch.poll()).exchange;
+            JobOutcome outcome = (JobOutcome) batch.poll();
+            Exchange exchange = outcome.exchange();
             exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
             exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
             exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
             pendingExchanges = total - index - 1;
+            outcome.started(endpoint.jobTimeout());
             try {
-                // the route's unit of work calls JobOutcome when the exchange is done
+                // the route's unit of work settles the job (JobOutcome) when the exchange is done
                 getProcessor().process(exchange);
             } catch (Exception e) {
                 getExceptionHandler().handleException("Error processing job", exchange, e);
+            } finally {
+                outcome.finished();
             }
             index++;
         }
@@ -247,114 +246,5 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         }
         pendingExchanges = 0;
         return index;
-    }
-
-    private <T> T await(CompletableFuture<T> future) throws Exception {
-        try {
-            return future.get(endpoint.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        } catch (TimeoutException e) {
-            throw new TimeoutException("Redis did not answer within " + endpoint.commandTimeout());
-        }
-    }
-
-    /** Records the result of one job's attempt in Redis when its exchange's unit of work is done. */
-    private final class JobOutcome extends SynchronizationAdapter {
-
-        private final ClaimedJob job;
-        private final RetryPolicy policy;
-        private final Exchange exchange;
-
-        JobOutcome(ClaimedJob job, RetryPolicy policy, Exchange exchange) {
-            this.job = job;
-            this.policy = policy;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void onComplete(Exchange exchange) {
-            try {
-                boolean acked = await(endpoint.store().ack(job.id(), job.token(), endpoint.resultTtl().toMillis()));
-                if (!acked) {
-                    LOG.warn("Queue {}: job {} attempt {} finished after it lost ownership of the job;"
-                             + " its result was not recorded", endpoint.getQueue(), job.id(), job.attempt());
-                }
-            } catch (Exception e) {
-                LOG.warn("Queue {}: could not ack job {}; it stays active until its lease expires: {}",
-                        endpoint.getQueue(), job.id(), e.getMessage());
-            }
-        }
-
-        @Override
-        public void onFailure(Exchange exchange) {
-            Throwable failure = exchange.getException();
-            if (failure == null) {
-                failure = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
-            }
-            Duration retryAfter = retryAfter(exchange);
-            RetryDecision decision = policy.decide(job.attempt(), failure, retryAfter);
-            JobError error = JobError.of(failure);
-            try {
-                if (decision.retry()) {
-                    long due = await(endpoint.store().retryLater(job.id(), job.token(), decision.delay().toMillis(),
-                            error));
-                    LOG.debug("Queue {}: job {} attempt {} failed; retry {} in {}", endpoint.getQueue(), job.id(),
-                            job.attempt(), decision.retryNumber(), decision.delay());
-                    if (due < 0) {
-                        LOG.warn("Queue {}: job {} attempt {} failed after it lost ownership of the job",
-                                endpoint.getQueue(), job.id(), job.attempt());
-                    }
-                } else if (await(endpoint.store().fail(job.id(), job.token(), error, decision.reason()))) {
-                    LOG.warn("Queue {}: job {} failed for good ({}): {}", endpoint.getQueue(), job.id(),
-                            decision.reason(), error.message());
-                    sendToDeadLetter(exchange, failure, decision.reason());
-                }
-            } catch (Exception e) {
-                LOG.warn("Queue {}: could not record the failure of job {}; it stays active until its lease"
-                         + " expires: {}", endpoint.getQueue(), job.id(), e.getMessage());
-            }
-        }
-
-        void release() {
-            try {
-                await(endpoint.store().release(job.id(), job.token()));
-            } catch (Exception e) {
-                LOG.warn("Queue {}: could not release unstarted job {}; it returns when its lease expires: {}",
-                        endpoint.getQueue(), job.id(), e.getMessage());
-            }
-        }
-
-        private Duration retryAfter(Exchange exchange) {
-            Object value = exchange.getMessage().getHeader(RqConstants.RETRY_AFTER);
-            if (value == null) {
-                return null;
-            }
-            try {
-                return RqProducer.toDuration(value, "header " + RqConstants.RETRY_AFTER);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("Queue {}: job {}: ignoring {} and using the retry policy: {}", endpoint.getQueue(),
-                        job.id(), RqConstants.RETRY_AFTER, e.getMessage());
-                return null;
-            }
-        }
-
-        private void sendToDeadLetter(Exchange failed, Throwable failure, String reason) {
-            ProducerTemplate template = deadLetter;
-            if (template == null) {
-                return;
-            }
-            // a fresh exchange: the failed one is still inside its own unit of work
-            Exchange copy = endpoint.createExchange();
-            copy.getIn().setBody(failed.getMessage().getBody());
-            copy.getIn().setHeaders(new HashMap<>(failed.getMessage().getHeaders()));
-            copy.getIn().setHeader(RqConstants.FAILED_REASON, reason);
-            copy.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, failure);
-            Exchange sent = template.send(endpoint.getConfiguration().getDeadLetterUri(), copy);
-            if (sent.getException() != null) {
-                LOG.warn("Queue {}: job {}: sending to deadLetterUri {} failed: {}", endpoint.getQueue(), job.id(),
-                        endpoint.getConfiguration().getDeadLetterUri(), sent.getException().getMessage());
-            }
-        }
     }
 }

@@ -40,6 +40,8 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     private Duration resultTtl;
     private Duration visibilityTimeout;
     private Duration waitTimeout;
+    private Duration heartbeatInterval;
+    private Duration jobTimeout;
     private RqOperation operation;
     private Class<?> jobType;
     private QueueKeys keys;
@@ -71,6 +73,19 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         visibilityTimeout = positive("visibilityTimeout",
                 Durations.parse(c.getVisibilityTimeout(), "visibilityTimeout"));
         waitTimeout = positive("waitTimeout", Durations.parse(c.getWaitTimeout(), "waitTimeout"));
+        heartbeatInterval = c.getHeartbeatInterval() == null ? visibilityTimeout.dividedBy(3)
+                : positive("heartbeatInterval", Durations.parse(c.getHeartbeatInterval(), "heartbeatInterval"));
+        if (heartbeatInterval.compareTo(visibilityTimeout) >= 0) {
+            throw new IllegalArgumentException("Invalid value for option heartbeatInterval: '"
+                                               + c.getHeartbeatInterval() + "' (must be shorter than visibilityTimeout "
+                                               + c.getVisibilityTimeout() + ")");
+        }
+        jobTimeout = c.getJobTimeout() == null ? null
+                : positive("jobTimeout", Durations.parse(c.getJobTimeout(), "jobTimeout"));
+        if (c.getMaxStalls() < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid value for option maxStalls: '" + c.getMaxStalls() + "' (must be at least 0)");
+        }
         operation = RqOperation.parse(c.getOperation(), "option operation");
         atLeastOne("concurrentConsumers", c.getConcurrentConsumers());
         atLeastOne("maxMessagesPerPoll", c.getMaxMessagesPerPoll());
@@ -174,6 +189,15 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     Duration waitTimeout() {
         return waitTimeout;
+    }
+
+    Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** Null when attempts may run without limit. */
+    Duration jobTimeout() {
+        return jobTimeout;
     }
 
     RqOperation operation() {

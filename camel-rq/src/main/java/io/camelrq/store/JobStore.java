@@ -32,6 +32,8 @@ public final class JobStore {
     private static final LuaScript RETRY_LATER = LuaScript.load("retry_later");
     private static final LuaScript FAIL = LuaScript.load("fail");
     private static final LuaScript RELEASE = LuaScript.load("release");
+    private static final LuaScript EXTEND_LEASE = LuaScript.load("extend_lease");
+    private static final LuaScript RECOVER_STALLED = LuaScript.load("recover_stalled");
     private static final LuaScript REQUEUE_FAILED = LuaScript.load("requeue_failed");
     private static final LuaScript PURGE = LuaScript.load("purge");
     private static final LuaScript STATS = LuaScript.load("stats");
@@ -144,6 +146,40 @@ public final class JobStore {
         return RELEASE.<Long> run(redis, ScriptOutputType.INTEGER,
                 new String[] { keys.job(id), keys.active(), keys.ready(), keys.wake() }, id, Long.toString(token))
                 .thenApply(r -> r == 1L);
+    }
+
+    /**
+     * extend_lease: the heartbeat. Pushes the lease deadline of every given job (id to token) to now +
+     * leaseMs, in one call. Returns the ids this consumer no longer owns.
+     */
+    public CompletableFuture<List<String>> extendLeases(java.util.Map<String, Long> tokens, long leaseMs) {
+        String[] args = new String[2 + tokens.size() * 2];
+        args[0] = keys.jobPrefix();
+        args[1] = Long.toString(leaseMs);
+        int i = 2;
+        for (java.util.Map.Entry<String, Long> entry : tokens.entrySet()) {
+            args[i++] = entry.getKey();
+            args[i++] = Long.toString(entry.getValue());
+        }
+        return EXTEND_LEASE.run(redis, ScriptOutputType.MULTI, new String[] { keys.active() }, args);
+    }
+
+    /**
+     * recover_stalled: takes over up to {@code limit} active jobs whose lease expired. The caller must
+     * settle each with retryLater, fail or release, using the returned token.
+     */
+    public CompletableFuture<List<RecoveredJob>> recoverStalled(int limit, long leaseMs) {
+        return RECOVER_STALLED.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.active() },
+                keys.jobPrefix(), Integer.toString(limit), Long.toString(leaseMs)).thenApply(r -> {
+                    List<RecoveredJob> jobs = new ArrayList<>();
+                    for (int i = 1; i + 8 < r.size(); i += 9) {
+                        ClaimedJob job = new ClaimedJob((String) r.get(i), asLong(r.get(i + 1)),
+                                (int) asLong(r.get(i + 2)), (String) r.get(i + 4), (String) r.get(i + 5),
+                                (String) r.get(i + 6), (String) r.get(i + 7), asLong(r.get(i + 8)));
+                        jobs.add(new RecoveredJob(job, (int) asLong(r.get(i + 3))));
+                    }
+                    return jobs;
+                });
     }
 
     /** requeue_failed for one job. Returns 1 if it was in the failed registry, else 0. */

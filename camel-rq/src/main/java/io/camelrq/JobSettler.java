@@ -1,0 +1,198 @@
+package io.camelrq;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.camelrq.retry.RetryDecision;
+import io.camelrq.retry.RetryPolicy;
+import io.camelrq.retry.RetrySpec;
+import io.camelrq.store.ClaimedJob;
+import io.camelrq.store.JobError;
+import io.camelrq.store.RecoveredJob;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records how an attempt ended: ack, retry later or fail (with the dead letter), or release. Every path
+ * that ends an attempt — the route's unit of work, a job timeout, stalled-job recovery — comes here, so
+ * they all follow the same retry policy.
+ */
+final class JobSettler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobSettler.class);
+
+    private final RqEndpoint endpoint;
+    private volatile ProducerTemplate deadLetter;
+
+    JobSettler(RqEndpoint endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    void start() {
+        if (endpoint.getConfiguration().getDeadLetterUri() != null) {
+            deadLetter = endpoint.getCamelContext().createProducerTemplate();
+        }
+    }
+
+    void stop() throws Exception {
+        if (deadLetter != null) {
+            deadLetter.stop();
+            deadLetter = null;
+        }
+    }
+
+    /** The policy of a job: its own stored retry fields, the consumer's options for the rest. */
+    RetryPolicy policyOf(ClaimedJob job) {
+        return RetrySpec.decode(job.retry()).overriding(endpoint.retrySpec()).toPolicy();
+    }
+
+    void ack(ClaimedJob job) {
+        try {
+            if (!await(endpoint.store().ack(job.id(), job.token(), endpoint.resultTtl().toMillis()))) {
+                LOG.warn("Queue {}: job {} attempt {} finished after it lost ownership of the job (lease expired,"
+                         + " timed out or purged); this result was not recorded", endpoint.getQueue(), job.id(),
+                        job.attempt());
+            }
+        } catch (Exception e) {
+            LOG.warn("Queue {}: could not ack job {}; it stays active until its lease expires: {}",
+                    endpoint.getQueue(), job.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * The attempt failed: retry later if the policy allows, else fail the job and send it to the dead letter.
+     *
+     * @param failure         the error, recorded on the job
+     * @param alwaysRetryable true for failures that are not the route's (timeouts, stalls): retryOn does not
+     *                        apply to them
+     * @param exchange        the failed exchange, for the dead letter; null to build one from the job's data
+     */
+    void failed(ClaimedJob job, RetryPolicy policy, Throwable failure, Duration retryAfter, boolean alwaysRetryable,
+            Exchange exchange) {
+        RetryDecision decision = policy.decide(job.attempt(), alwaysRetryable ? null : failure, retryAfter);
+        JobError error = JobError.of(failure);
+        try {
+            if (decision.retry()) {
+                long due = await(endpoint.store().retryLater(job.id(), job.token(), decision.delay().toMillis(),
+                        error));
+                if (due < 0) {
+                    LOG.warn("Queue {}: job {} attempt {} failed after it lost ownership of the job",
+                            endpoint.getQueue(), job.id(), job.attempt());
+                } else {
+                    LOG.debug("Queue {}: job {} attempt {} failed; retry {} in {}", endpoint.getQueue(), job.id(),
+                            job.attempt(), decision.retryNumber(), decision.delay());
+                }
+            } else {
+                giveUp(job, error, decision.reason(), failure, exchange);
+            }
+        } catch (Exception e) {
+            LOG.warn("Queue {}: could not record the failure of job {}; it stays active until its lease"
+                     + " expires: {}", endpoint.getQueue(), job.id(), e.getMessage());
+        }
+    }
+
+    /** The attempt ran past jobTimeout: it fails like any attempt, whatever retryOn says. */
+    void timedOut(ClaimedJob job, RetryPolicy policy, Exchange exchange) {
+        RqJobTimeoutException error = new RqJobTimeoutException("attempt " + job.attempt() + " ran longer than"
+                                                                + " jobTimeout="
+                                                                + endpoint.getConfiguration().getJobTimeout());
+        LOG.warn("Queue {}: job {}: {}; interrupting it", endpoint.getQueue(), job.id(), error.getMessage());
+        failed(job, policy, error, null, true, exchange);
+    }
+
+    /** A job that can never succeed as stored, or has used up its chances: straight to failed. */
+    void giveUp(ClaimedJob job, JobError error, String reason, Throwable failure, Exchange exchange) throws Exception {
+        if (await(endpoint.store().fail(job.id(), job.token(), error, reason))) {
+            LOG.warn("Queue {}: job {} failed for good after attempt {} ({}): {}", endpoint.getQueue(), job.id(),
+                    job.attempt(), reason, error.message());
+            sendToDeadLetter(job, exchange, failure, reason);
+        }
+    }
+
+    void release(ClaimedJob job) {
+        try {
+            await(endpoint.store().release(job.id(), job.token()));
+        } catch (Exception e) {
+            LOG.warn("Queue {}: could not release unstarted job {}; it returns when its lease expires: {}",
+                    endpoint.getQueue(), job.id(), e.getMessage());
+        }
+    }
+
+    /** A job whose lease expired, now owned by us: a failed attempt (by default), or back to the queue. */
+    void recovered(RecoveredJob recovered) {
+        ClaimedJob job = recovered.job();
+        int maxStalls = endpoint.getConfiguration().getMaxStalls();
+        RqStalledJobException stalled = new RqStalledJobException("attempt " + job.attempt() + " stalled: its lease"
+                                                                  + " expired (stall " + recovered.stalls() + ")");
+        LOG.warn("Queue {}: recovered job {}: {}", endpoint.getQueue(), job.id(), stalled.getMessage());
+        try {
+            if (recovered.stalls() > maxStalls) {
+                giveUp(job, JobError.of(stalled), "stalled " + recovered.stalls() + " times (maxStalls=" + maxStalls
+                                                   + ")", stalled, null);
+                return;
+            }
+            RetryPolicy policy;
+            try {
+                policy = policyOf(job);
+            } catch (RuntimeException undecodable) {
+                giveUp(job, JobError.of(undecodable), "undecodable job: " + undecodable.getMessage(), undecodable, null);
+                return;
+            }
+            if (endpoint.getConfiguration().isStalledCountsAsAttempt()) {
+                failed(job, policy, stalled, null, true, null);
+            } else {
+                release(job);
+            }
+        } catch (Exception e) {
+            LOG.warn("Queue {}: could not settle recovered job {}; it is recovered again when its lease expires: {}",
+                    endpoint.getQueue(), job.id(), e.getMessage());
+        }
+    }
+
+    private void sendToDeadLetter(ClaimedJob job, Exchange failed, Throwable failure, String reason) {
+        ProducerTemplate template = deadLetter;
+        if (template == null) {
+            return;
+        }
+        // a fresh exchange: the failed one is still inside its own unit of work
+        Exchange copy = endpoint.createExchange();
+        if (failed != null) {
+            copy.getIn().setBody(failed.getMessage().getBody());
+            copy.getIn().setHeaders(new HashMap<>(failed.getMessage().getHeaders()));
+        } else {
+            try {
+                endpoint.codec().decodeInto(copy.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType());
+            } catch (RuntimeException undecodable) {
+                copy.getIn().setBody(job.body());
+            }
+            copy.getIn().setHeader(RqConstants.JOB_ID, job.id());
+            copy.getIn().setHeader(RqConstants.QUEUE, endpoint.getQueue());
+            copy.getIn().setHeader(RqConstants.ATTEMPT, job.attempt());
+        }
+        copy.getIn().setHeader(RqConstants.FAILED_REASON, reason);
+        copy.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, failure);
+        Exchange sent = template.send(endpoint.getConfiguration().getDeadLetterUri(), copy);
+        if (sent.getException() != null) {
+            LOG.warn("Queue {}: job {}: sending to deadLetterUri {} failed: {}", endpoint.getQueue(), job.id(),
+                    endpoint.getConfiguration().getDeadLetterUri(), sent.getException().getMessage());
+        }
+    }
+
+    /** Waits for Redis a little longer than the command timeout, which bounds every command. */
+    <T> T await(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(endpoint.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (TimeoutException e) {
+            throw new TimeoutException("Redis did not answer within " + endpoint.commandTimeout());
+        }
+    }
+}
