@@ -89,7 +89,7 @@ final class JobOutcome extends SynchronizationAdapter {
 
     private void timedOut() {
         if (settle()) {
-            settler.timedOut(job, policy, exchange);
+            settler.timedOut(job, policy);
             Thread running = worker;
             if (running != null) {
                 running.interrupt();

@@ -48,9 +48,22 @@ final class JobSettler {
         }
     }
 
-    /** The policy of a job: its own stored retry fields, the consumer's options for the rest. */
+    /**
+     * The policy of a job: its own stored retry fields, the consumer's options for the rest. If the two do
+     * not combine (say the job asks for exponential backoff and the consumer has a list of intervals), the
+     * job's own config stands alone: it was valid when stored, and the job must not fail for it.
+     *
+     * @throws IllegalArgumentException when the stored config itself cannot be decoded
+     */
     RetryPolicy policyOf(ClaimedJob job) {
-        return RetrySpec.decode(job.retry()).overriding(endpoint.retrySpec()).toPolicy();
+        RetrySpec own = RetrySpec.decode(job.retry());
+        try {
+            return own.overriding(endpoint.retrySpec()).toPolicy();
+        } catch (IllegalArgumentException clash) {
+            LOG.warn("Queue {}: job {}: its retry config '{}' does not combine with the consumer's options ({});"
+                     + " using the job's config alone", endpoint.getQueue(), job.id(), job.retry(), clash.getMessage());
+            return own.toPolicy();
+        }
     }
 
     void ack(ClaimedJob job) {
@@ -99,12 +112,13 @@ final class JobSettler {
     }
 
     /** The attempt ran past jobTimeout: it fails like any attempt, whatever retryOn says. */
-    void timedOut(ClaimedJob job, RetryPolicy policy, Exchange exchange) {
+    void timedOut(ClaimedJob job, RetryPolicy policy) {
         RqJobTimeoutException error = new RqJobTimeoutException("attempt " + job.attempt() + " ran longer than"
                                                                 + " jobTimeout="
                                                                 + endpoint.getConfiguration().getJobTimeout());
         LOG.warn("Queue {}: job {}: {}; interrupting it", endpoint.getQueue(), job.id(), error.getMessage());
-        failed(job, policy, error, null, true, exchange);
+        // the route may still be changing its exchange: a dead letter is built from the stored job instead
+        failed(job, policy, error, null, true, null);
     }
 
     /** A job that can never succeed as stored, or has used up its chances: straight to failed. */

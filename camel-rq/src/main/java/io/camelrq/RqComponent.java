@@ -27,10 +27,13 @@ public class RqComponent extends DefaultComponent {
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        // which options the URI itself gives: only those retry options are stored with each job
+        java.util.Set<String> uriOptions = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        uriOptions.addAll(parameters.keySet());
         RqEndpoint endpoint = new RqEndpoint(uri, this, remaining, configuration.copy());
         setProperties(endpoint, parameters);
         // bad options fail here, when the endpoint is created, not on the first message
-        endpoint.validateOptions();
+        endpoint.validateOptions(uriOptions);
         return endpoint;
     }
 

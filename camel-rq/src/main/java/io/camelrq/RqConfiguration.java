@@ -41,9 +41,9 @@ public class RqConfiguration implements Cloneable {
     // ---- retries (producer: stored with each job; consumer: defaults for jobs without their own) -----
 
     @UriParam(label = "common", defaultValue = "0",
-              description = "Retries after the first attempt: retryMax=2 means at most 3 attempts. On the producer"
-                            + " it is stored with each job; on the consumer it is the default for jobs that carry"
-                            + " no retry config of their own.")
+              description = "Retries after the first attempt: retryMax=2 means at most 3 attempts. Given in a"
+                            + " producer's URI it is stored with each job; on a consumer (or the component) it is"
+                            + " the default for jobs that carry no retry config of their own.")
     private Integer retryMax;
 
     @UriParam(label = "common", defaultValue = "0",
@@ -116,7 +116,9 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "consumer",
               description = "An endpoint that a job's exchange is also sent to when the job lands in the failed"
-                            + " registry (retries exhausted or non-retryable), for alerting.")
+                            + " registry, for alerting: retries exhausted (including by stalls and timeouts),"
+                            + " a non-retryable failure, more than maxStalls stalls, or undecodable data. Header"
+                            + " CamelRqFailedReason says which.")
     private String deadLetterUri;
 
     @UriParam(label = "consumer", defaultValue = "30s",

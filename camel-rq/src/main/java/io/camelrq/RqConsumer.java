@@ -15,6 +15,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Processor;
+import org.apache.camel.spi.ExceptionHandler;
 import org.apache.camel.spi.ScheduledPollConsumerScheduler;
 import org.apache.camel.support.DefaultScheduledPollConsumerScheduler;
 import org.apache.camel.support.ScheduledBatchPollingConsumer;
@@ -70,6 +71,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     @Override
     protected void doStart() throws Exception {
+        if (!(getExceptionHandler() instanceof OutageLoggingExceptionHandler)) {
+            setExceptionHandler(new OutageLoggingExceptionHandler(getExceptionHandler()));
+        }
         settler.start();
         stopping = false;
         leases.start(this);
@@ -126,8 +130,13 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
                 LOG.info("Queue {}: Redis is reachable again; consuming resumes", endpoint.getQueue());
             }
         } catch (Exception e) {
-            backOffAfter(e);
-            return 0;
+            if (stopping || !isRunAllowed()) {
+                return 0;
+            }
+            // pause before Camel polls again, then fail the poll: Camel counts it and health turns DOWN
+            Thread.sleep(Math.min(1000, endpoint.waitTimeout().toMillis()));
+            throw new RqRedisUnavailableException("Queue " + endpoint.getQueue() + ": Redis is unavailable ("
+                                                  + e.getMessage() + ")", e);
         }
         if (claim.dangling() > 0) {
             LOG.warn("Queue {}: dropped {} job id(s) from ready whose job data no longer exists",
@@ -170,21 +179,6 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         }
     }
 
-    /** Logs an outage once, not on every poll, and pauses before the next poll. */
-    private void backOffAfter(Exception e) throws InterruptedException {
-        if (stopping || !isRunAllowed()) {
-            return;
-        }
-        if (!redisUnavailable) {
-            redisUnavailable = true;
-            LOG.warn("Queue {}: Redis is unavailable ({}); retrying in the background", endpoint.getQueue(),
-                    e.getMessage());
-        } else {
-            LOG.debug("Queue {}: Redis still unavailable", endpoint.getQueue(), e);
-        }
-        Thread.sleep(Math.min(1000, endpoint.waitTimeout().toMillis()));
-    }
-
     /**
      * The exchange for a claimed job, wired to settle the job when its unit of work is done; null when the
      * job's data cannot be decoded (it is failed instead: retrying cannot help).
@@ -213,6 +207,43 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             }
             releaseExchange(exchange, false);
             return null;
+        }
+    }
+
+    /**
+     * Reports a Redis outage once when it starts (and once when it ends, from the poll), not on every
+     * failed poll; everything else goes to the configured handler.
+     */
+    private final class OutageLoggingExceptionHandler implements ExceptionHandler {
+
+        private final ExceptionHandler delegate;
+
+        OutageLoggingExceptionHandler(ExceptionHandler delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void handleException(Throwable exception) {
+            handleException(null, null, exception);
+        }
+
+        @Override
+        public void handleException(String message, Throwable exception) {
+            handleException(message, null, exception);
+        }
+
+        @Override
+        public void handleException(String message, Exchange exchange, Throwable exception) {
+            if (exception instanceof RqRedisUnavailableException) {
+                if (!redisUnavailable) {
+                    redisUnavailable = true;
+                    LOG.warn("{}; retrying in the background", exception.getMessage());
+                } else {
+                    LOG.debug("Still unavailable", exception);
+                }
+            } else {
+                delegate.handleException(message, exchange, exception);
+            }
         }
     }
 

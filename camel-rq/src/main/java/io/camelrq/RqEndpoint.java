@@ -35,6 +35,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     // Options parsed and checked once by validateOptions(), so the hot paths never parse text.
     private RetrySpec retrySpec;
+    private RetrySpec jobRetrySpec;
     private Duration commandTimeout;
     private Duration jobDelay;
     private Duration resultTtl;
@@ -60,13 +61,24 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         setGreedy(true);
     }
 
-    void validateOptions() {
+    /** @param uriOptions the option names given in the endpoint URI (not inherited from the component) */
+    void validateOptions(java.util.Set<String> uriOptions) {
         RqConfiguration c = configuration;
         keys = new QueueKeys(c.getKeyPrefix(), queue);
         retrySpec = RetrySpec.fromOptions(c.getRetryMax(), c.getRetryInterval(), c.getRetryBackoff(),
                 c.getRetryMultiplier(), c.getRetryMaxInterval(), c.getRetryJitter(), c.getRetryOn());
         // the consumer's full policy must be valid too, not only the fields set here
         retrySpec.toPolicy();
+        // A producer stores with each job only the retry options of its own URI: options set on the
+        // component are defaults for consumers, so a consumer's URI can still override them.
+        jobRetrySpec = RetrySpec.fromOptions(
+                uriOptions.contains("retryMax") ? c.getRetryMax() : null,
+                uriOptions.contains("retryInterval") ? c.getRetryInterval() : null,
+                uriOptions.contains("retryBackoff") ? c.getRetryBackoff() : null,
+                uriOptions.contains("retryMultiplier") ? c.getRetryMultiplier() : null,
+                uriOptions.contains("retryMaxInterval") ? c.getRetryMaxInterval() : null,
+                uriOptions.contains("retryJitter") ? c.getRetryJitter() : null,
+                uriOptions.contains("retryOn") ? c.getRetryOn() : null);
         commandTimeout = positive("commandTimeout", Durations.parse(c.getCommandTimeout(), "commandTimeout"));
         jobDelay = c.getJobDelay() == null ? null : Durations.parse(c.getJobDelay(), "jobDelay");
         resultTtl = Durations.parse(c.getResultTtl(), "resultTtl");
@@ -167,8 +179,14 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return codec;
     }
 
+    /** The consumer's retry defaults: component options overridden by the URI's. */
     RetrySpec retrySpec() {
         return retrySpec;
+    }
+
+    /** The retry config a producer stores with each job: the retry options of its URI only. */
+    RetrySpec jobRetrySpec() {
+        return jobRetrySpec;
     }
 
     Duration commandTimeout() {

@@ -78,11 +78,11 @@ public class RqProducer extends DefaultAsyncProducer {
         });
     }
 
-    /** The job's own retry config: the endpoint's retry options, overridden by the per-message headers. */
+    /** The job's own retry config: the URI's retry options, overridden by the per-message headers. */
     private String retryConfig(Message message) {
         Integer max = message.getHeader(RqConstants.RETRY_MAX, Integer.class);
         String interval = message.getHeader(RqConstants.RETRY_INTERVAL, String.class);
-        RetrySpec spec = endpoint.retrySpec();
+        RetrySpec spec = endpoint.jobRetrySpec();
         if (max != null || interval != null) {
             try {
                 spec = RetrySpec.fromOptions(max, interval, null, null, null, null, null).overriding(spec);

@@ -189,6 +189,30 @@ class RetryTest extends RqTestSupport {
     }
 
     @Test
+    void componentRetryOptionsAreConsumerDefaultsThatAConsumerUriCanOverride() throws Exception {
+        context.getComponent("rq", RqComponent.class).getConfiguration().setRetryMax(1);
+        context.getComponent("rq", RqComponent.class).getConfiguration().setRetryInterval("100ms");
+        String id = enqueue("");
+        // the component's options are not frozen into the job...
+        assertThat(jobHash(id)).doesNotContainKey("retry");
+        // ...so this consumer's own retryMax decides
+        failingConsumer("?retryMax=3", new IllegalStateException("boom"));
+        awaitFailed(id);
+        assertThat(attempts).containsExactly(1, 2, 3, 4);
+        assertGaps(100, 100, 100);
+    }
+
+    @Test
+    void aJobConfigThatClashesWithTheConsumersStandsAloneInsteadOfFailingTheJob() throws Exception {
+        String id = enqueue("?retryMax=2&retryInterval=100ms&retryBackoff=exponential");
+        // field by field this would be exponential over a list: invalid, so the job's config is used alone
+        failingConsumer("?retryInterval=1h,2h", new IllegalStateException("boom"));
+        awaitFailed(id);
+        assertThat(attempts).containsExactly(1, 2, 3);
+        assertGaps(100, 200);
+    }
+
+    @Test
     void consumerOptionsApplyToJobsWithoutTheirOwnConfig() throws Exception {
         String id = enqueue("");
         assertThat(jobHash(id)).doesNotContainKey("retry");
@@ -270,7 +294,8 @@ class RetryTest extends RqTestSupport {
 
         Long purged = template.requestBody("rq:" + queue + "?operation=purge", null, Long.class);
         assertThat(purged).isEqualTo(5L);
-        assertThat(queueKeys()).isEmpty();
+        // only the token counter stays, so no attempt from before the purge can ever match a new job
+        assertThat(queueKeys()).containsExactly(key("tokens"));
         assertThat(stats()).containsOnly(Map.entry("queued", 0L), Map.entry("scheduled", 0L),
                 Map.entry("active", 0L), Map.entry("failed", 0L), Map.entry("completed", 0L));
     }

@@ -1,7 +1,7 @@
 package io.camelrq.store;
 
 /**
- * A job that {@link JobStore#claim} moved to active for this consumer.
+ * A job that {@link JobStore#promoteDueAndClaim} (or {@link JobStore#recoverStalled}) moved to active for this consumer.
  *
  * @param token      proves ownership of this attempt; ack, retryLater and fail must present it
  * @param attempt    1 on the first run

@@ -15,7 +15,7 @@ public record JobError(String className, String message, String stackTrace) {
         }
         StringWriter out = new StringWriter();
         failure.printStackTrace(new PrintWriter(out));
-        return new JobError(failure.getClass().getName(), truncate(String.valueOf(failure.getMessage()), MAX_MESSAGE_CHARS),
+        return new JobError(failure.getClass().getName(), truncate(failure.getMessage() == null ? "" : failure.getMessage(), MAX_MESSAGE_CHARS),
                 truncate(out.toString(), MAX_STACK_CHARS));
     }
 

@@ -98,7 +98,7 @@ public final class JobStore {
         CompletableFuture<List<Object>> promoted = PROMOTE_DUE.run(redis, ScriptOutputType.MULTI,
                 new String[] { keys.scheduled(), keys.ready() }, keys.jobPrefix(), Integer.toString(PROMOTE_LIMIT));
         CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.active(), keys.wake() },
+                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens() },
                 keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs));
         return promoted.thenCombine(claimed, (p, c) -> {
             int dangling = (int) asLong(c.get(1));
@@ -169,7 +169,8 @@ public final class JobStore {
      * settle each with retryLater, fail or release, using the returned token.
      */
     public CompletableFuture<List<RecoveredJob>> recoverStalled(int limit, long leaseMs) {
-        return RECOVER_STALLED.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.active() },
+        return RECOVER_STALLED.<List<Object>> run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.active(), keys.tokens() },
                 keys.jobPrefix(), Integer.toString(limit), Long.toString(leaseMs)).thenApply(r -> {
                     List<RecoveredJob> jobs = new ArrayList<>();
                     for (int i = 1; i + 8 < r.size(); i += 9) {

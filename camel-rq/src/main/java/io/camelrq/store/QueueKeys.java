@@ -14,6 +14,7 @@ public final class QueueKeys {
     private final String failed;
     private final String completed;
     private final String wake;
+    private final String tokens;
     private final String jobPrefix;
 
     public QueueKeys(String keyPrefix, String queue) {
@@ -27,6 +28,7 @@ public final class QueueKeys {
         this.failed = base + "failed";
         this.completed = base + "completed";
         this.wake = base + "wake";
+        this.tokens = base + "tokens";
         this.jobPrefix = base + "job:";
     }
 
@@ -70,6 +72,11 @@ public final class QueueKeys {
 
     public String wake() {
         return wake;
+    }
+
+    /** Counter of attempt tokens; never reset, so a stale token can never match again. */
+    public String tokens() {
+        return tokens;
     }
 
     /** Prefix of every job hash key; scripts append the job id. */

@@ -4,6 +4,7 @@
 -- KEYS[1] ready       list of runnable job ids
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] wake        wake-up marker list
+-- KEYS[4] tokens      counter of attempt tokens handed out on this queue
 -- ARGV[1] job key prefix
 -- ARGV[2] most jobs to claim
 -- ARGV[3] lease length in ms (visibility timeout)
@@ -28,10 +29,11 @@ if ids then
       dangling = dangling + 1
     else
       local attempt = redis.call('HINCRBY', key, 'attempt', 1)
-      -- the token never resets (not even on requeue), so an ack from an
-      -- older attempt can never match a newer one
-      local token = redis.call('HINCRBY', key, 'token', 1)
-      redis.call('HSET', key, 'state', 'active', 'startedAt', now)
+      -- tokens come from one queue-wide counter that nothing resets (not
+      -- requeue, not purge, not re-enqueueing the same id), so an outcome
+      -- from an older attempt can never match a newer one
+      local token = redis.call('INCR', KEYS[4])
+      redis.call('HSET', key, 'state', 'active', 'startedAt', now, 'token', token)
       redis.call('ZADD', KEYS[2], lease, id)
       local f = redis.call('HMGET', key, 'body', 'enc', 'headers', 'retry', 'enqueuedAt')
       out[#out + 1] = id

@@ -20,6 +20,7 @@ local prefix = ARGV[1]
 local n = tonumber(ARGV[2])
 local results = {}
 local readied = false
+local written = false
 
 for i = 0, n - 1 do
   local base = 3 + i * 7
@@ -53,6 +54,7 @@ for i = 0, n - 1 do
       redis.call('RPUSH', KEYS[1], id)
       readied = true
     end
+    written = true
     results[#results + 1] = 1
   end
 end
@@ -60,7 +62,7 @@ end
 -- One marker is enough: a woken consumer claims a batch and passes the
 -- marker on while work remains. Scheduled jobs wake a consumer too, so an
 -- idle one recomputes how long it may sleep before the next due time.
-if n > 0 and redis.call('LLEN', KEYS[3]) == 0 then
+if written and redis.call('LLEN', KEYS[3]) == 0 then
   redis.call('RPUSH', KEYS[3], readied and 'ready' or 'scheduled')
 end
 return results

@@ -15,6 +15,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local prefix = ARGV[1]
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local moved = 0
 for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[1], id)
   local key = prefix .. id
@@ -23,6 +24,7 @@ for _, id in ipairs(due) do
     redis.call('HSET', key, 'state', 'queued')
     redis.call('HDEL', key, 'dueAt')
     redis.call('RPUSH', KEYS[2], id)
+    moved = moved + 1
   end
 end
 
@@ -31,4 +33,4 @@ local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if head[2] then
   nextDue = math.max(0, tonumber(head[2]) - now)
 end
-return { #due, nextDue }
+return { moved, nextDue }

@@ -6,6 +6,7 @@
 -- exactly the same paths as a failed one.
 --
 -- KEYS[1] active      zset id -> lease deadline (ms)
+-- KEYS[2] tokens      counter of attempt tokens handed out on this queue
 -- ARGV[1] job key prefix
 -- ARGV[2] most jobs to recover in this call
 -- ARGV[3] lease length in ms for the recovering consumer
@@ -27,7 +28,8 @@ for _, id in ipairs(expired) do
     redis.call('ZREM', KEYS[1], id)
     dangling = dangling + 1
   else
-    local token = redis.call('HINCRBY', key, 'token', 1)
+    local token = redis.call('INCR', KEYS[2])
+    redis.call('HSET', key, 'token', token)
     local stalls = redis.call('HINCRBY', key, 'stalls', 1)
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), id)
     local f = redis.call('HMGET', key, 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt')

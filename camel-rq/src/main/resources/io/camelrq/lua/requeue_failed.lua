@@ -11,8 +11,9 @@
 --         A requeue-all passes the cutoff of its first call to the next
 --         ones, so jobs that fail again meanwhile are not requeued again.
 --
--- Returns { moved, examined, cutoff }. The last error stays on the job for
--- inspection until it next fails or completes.
+-- Returns { moved, examined, cutoff }. The job starts afresh: attempt and
+-- stall counters are reset. Its last error fields stay for inspection until
+-- the next failure overwrites them.
 
 local prefix = ARGV[1]
 local cutoff = ARGV[4]
@@ -37,7 +38,7 @@ for _, id in ipairs(ids) do
     -- a failed id whose hash is gone (deleted by hand) is just unlisted
     if redis.call('EXISTS', key) == 1 then
       redis.call('HSET', key, 'state', 'queued', 'attempt', 0)
-      redis.call('HDEL', key, 'failedAt', 'failedReason')
+      redis.call('HDEL', key, 'failedAt', 'failedReason', 'stalls')
       redis.call('RPUSH', KEYS[2], id)
       moved = moved + 1
     end

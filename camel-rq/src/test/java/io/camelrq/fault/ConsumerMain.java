@@ -1,0 +1,184 @@
+package io.camelrq.fault;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import io.camelrq.RqComponent;
+import io.camelrq.RqConstants;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+
+/**
+ * A consumer JVM for the fault-injection tests: one CamelContext with one {@code rq:} route, started by
+ * {@link ChildJvm} as a separate process so that a test can SIGKILL it.
+ *
+ * <p>Arguments: {@code <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name>}. The route records
+ * every run in Redis with its own Lettuce connection before it returns (so a kill between the record and
+ * the component's ack shows up as a duplicate). Keys, all under {@code fault:{queue}:}:
+ * <ul>
+ *   <li>{@code runs}: job id -> successful runs of the route (the route returned normally)</li>
+ *   <li>{@code fails}: job id -> attempts that threw on purpose ({@code failOnce})</li>
+ *   <li>{@code attempts}: {@code <id>:<attempt>[:late]} -> count ({@code timeoutOnce})</li>
+ *   <li>{@code jvm}: consumer name -> jobs it recorded ({@code record})</li>
+ * </ul>
+ * Behaviors:
+ * <ul>
+ *   <li>{@code record}: sleep workMs, then record the run.</li>
+ *   <li>{@code failOnce}: attempt 1 of a job whose {@code floorMod(id.hashCode(), 5) == 0} records a fail and
+ *       throws; everything else records a run.</li>
+ *   <li>{@code timeoutOnce}: attempt 1 ignores interrupts and returns after {@value #LATE_MS} ms (past
+ *       jobTimeout), recording {@code <id>:1:late}; attempt 2 records {@code <id>:2}, then sleeps workMs
+ *       if the id starts with {@code slow}, and records the run.</li>
+ * </ul>
+ * Prints {@code READY} on stdout once the route runs. Reads stdin: {@code stop} stops the context and exits;
+ * end of input (the test JVM died) halts at once, so no consumer outlives its test.
+ */
+public final class ConsumerMain {
+
+    static final String READY = "READY";
+    static final long LATE_MS = 2500;
+
+    private final String queue;
+    private final String behavior;
+    private final long workMs;
+    private final String name;
+    private final RedisCommands<String, String> recorder;
+
+    private ConsumerMain(String queue, String behavior, long workMs, String name, RedisCommands<String, String> recorder) {
+        this.queue = queue;
+        this.behavior = behavior;
+        this.workMs = workMs;
+        this.name = name;
+        this.recorder = recorder;
+    }
+
+    static String key(String queue, String what) {
+        return "fault:{" + queue + "}:" + what;
+    }
+
+    static boolean failsOnce(String id) {
+        return Math.floorMod(id.hashCode(), 5) == 0;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 6) {
+            System.err.println("usage: ConsumerMain <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name>");
+            System.exit(2);
+        }
+        String redisUrl = args[0];
+        String queue = args[1];
+        String options = "-".equals(args[2]) ? "" : args[2];
+        String behavior = args[3];
+        long workMs = Long.parseLong(args[4]);
+        String name = args[5];
+
+        CamelContext context = new DefaultCamelContext();
+        Thread watchdog = new Thread(() -> watchStdin(context), "parent-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+
+        // The recorder fails fast while Redis is down (the route then fails and the job is retried) and
+        // reconnects quickly once it is back.
+        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                .reconnectDelay(Delay.constant(Duration.ofMillis(200))).build();
+        RedisClient client = RedisClient.create(resources, redisUrl);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                .build());
+        StatefulRedisConnection<String, String> connection = client.connect();
+        ConsumerMain main = new ConsumerMain(queue, behavior, workMs, name, connection.sync());
+
+        RqComponent rq = new RqComponent();
+        rq.getConfiguration().setRedisUrl(redisUrl);
+        context.addComponent("rq", rq);
+        String uri = "rq:" + queue + (options.isEmpty() ? "" : "?" + options);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(uri).routeId("fault-" + name).process(main::work);
+            }
+        });
+        context.start();
+        System.out.println(READY + " " + name + " pid=" + ProcessHandle.current().pid() + " uri=" + uri);
+        System.out.flush();
+    }
+
+    private void work(Exchange exchange) throws Exception {
+        String id = exchange.getMessage().getHeader(RqConstants.JOB_ID, String.class);
+        int attempt = exchange.getMessage().getHeader(RqConstants.ATTEMPT, Integer.class);
+        switch (behavior) {
+            case "record" -> {
+                if (workMs > 0) {
+                    Thread.sleep(workMs);
+                }
+                recorder.hincrby(key(queue, "runs"), id, 1);
+                recorder.hincrby(key(queue, "jvm"), name, 1);
+            }
+            case "failOnce" -> {
+                if (attempt == 1 && failsOnce(id)) {
+                    recorder.hincrby(key(queue, "fails"), id, 1);
+                    throw new IllegalStateException("planned failure of " + id + " on attempt 1");
+                }
+                recorder.hincrby(key(queue, "runs"), id, 1);
+            }
+            case "timeoutOnce" -> {
+                if (attempt == 1) {
+                    // past jobTimeout: the component interrupts this thread; we ignore it and finish late
+                    long end = System.nanoTime() + LATE_MS * 1_000_000L;
+                    long left;
+                    while ((left = end - System.nanoTime()) > 0) {
+                        try {
+                            Thread.sleep(Math.max(1, left / 1_000_000L));
+                        } catch (InterruptedException ignored) {
+                            System.err.println("fault: " + id + " attempt 1 interrupted; carrying on");
+                        }
+                    }
+                    Thread.interrupted();
+                    recorder.hincrby(key(queue, "attempts"), id + ":1:late", 1);
+                    System.err.println("fault: " + id + " attempt 1 finished late");
+                } else {
+                    recorder.hincrby(key(queue, "attempts"), id + ":" + attempt, 1);
+                    if (id.startsWith("slow")) {
+                        Thread.sleep(workMs);
+                    }
+                    recorder.hincrby(key(queue, "runs"), id, 1);
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown behavior " + behavior);
+        }
+    }
+
+    private static void watchStdin(CamelContext context) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if ("stop".equals(line.trim())) {
+                    try {
+                        context.stop();
+                    } finally {
+                        System.exit(0);
+                    }
+                }
+            }
+        } catch (Exception e) {
+            // fall through: the test JVM is gone
+        }
+        Runtime.getRuntime().halt(3);
+    }
+}
