@@ -171,9 +171,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         } finally {
             if (healthy && !stopping) {
                 idleWaitConnections.add(connection);
-            } else {
+            } else if (waitConnections.remove(connection)) {
                 // interrupted or broken mid-wait: its reply may still arrive, so never reuse it
-                waitConnections.remove(connection);
+                // (unless the stop closed it already)
                 connection.closeAsync();
             }
         }

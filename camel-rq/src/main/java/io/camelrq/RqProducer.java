@@ -6,21 +6,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.camelrq.retry.Durations;
 import io.camelrq.retry.RetrySpec;
 import io.camelrq.store.NewJob;
-import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.support.DefaultAsyncProducer;
+import org.apache.camel.support.DefaultProducer;
 
-/**
- * Enqueues exchanges as jobs, or runs an admin operation ({@link RqOperation}). Asynchronous: the
- * calling thread is free while Redis answers, and many sends share one pipelined connection.
- */
-public class RqProducer extends DefaultAsyncProducer {
+/** Enqueues exchanges as jobs, or runs an admin operation ({@link RqOperation}). */
+public class RqProducer extends DefaultProducer {
 
     private final RqEndpoint endpoint;
 
@@ -29,27 +27,27 @@ public class RqProducer extends DefaultAsyncProducer {
         this.endpoint = endpoint;
     }
 
+    /**
+     * Waits for Redis on the calling thread. Completing the exchange from the Redis client's I/O thread
+     * instead would run the rest of the route there, and one slow step after {@code to("rq:...")} would
+     * stall every Redis command of the application. Sends from many threads still share one pipelined
+     * connection.
+     */
     @Override
-    public boolean process(Exchange exchange, AsyncCallback callback) {
-        CompletableFuture<Void> result;
+    public void process(Exchange exchange) throws Exception {
+        String fromHeader = exchange.getMessage().getHeader(RqConstants.OPERATION, String.class);
+        RqOperation operation = fromHeader == null ? endpoint.operation()
+                : RqOperation.parse(fromHeader, "header " + RqConstants.OPERATION);
+        CompletableFuture<Void> result = operation.execute(this, exchange);
         try {
-            String fromHeader = exchange.getMessage().getHeader(RqConstants.OPERATION, String.class);
-            RqOperation operation = fromHeader == null ? endpoint.operation()
-                    : RqOperation.parse(fromHeader, "header " + RqConstants.OPERATION);
-            result = operation.execute(this, exchange);
-        } catch (Exception e) {
-            exchange.setException(e);
-            callback.done(true);
-            return true;
+            // commandTimeout bounds each command; the margin covers chunked operations' several calls
+            result.get(endpoint.commandTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (TimeoutException e) {
+            throw new TimeoutException("Queue " + endpoint.getQueue() + ": Redis did not answer within "
+                                       + endpoint.commandTimeout());
         }
-        result.whenComplete((ignored, error) -> {
-            if (error != null) {
-                exchange.setException(error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error);
-            }
-            callback.done(false);
-        });
-        return false;
     }
 
     CompletableFuture<Void> enqueue(Exchange exchange) {

@@ -177,6 +177,43 @@ class EnqueueConsumeTest extends RqTestSupport {
     }
 
     @Test
+    void keyPrefixNamespacesEveryKey() {
+        template.sendBody("rq:" + queue + "?keyPrefix=billing", "a");
+        assertThat(redisCli.keys("billing:{" + queue + "}:*")).contains("billing:{" + queue + "}:ready");
+        assertThat(queueKeys()).isEmpty();
+    }
+
+    @Test
+    void theOperationHeaderOverridesTheOperationOption() {
+        template.sendBody("rq:" + queue, "a");
+        Object stats = template.requestBodyAndHeader("rq:" + queue, null, RqConstants.OPERATION, "stats");
+        assertThat(stats).isInstanceOf(Map.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Long> depths = (Map<String, Long>) stats;
+        assertThat(depths).containsEntry("queued", 1L);
+        Exchange bad = template.request("rq:" + queue,
+                e -> e.getMessage().setHeader(RqConstants.OPERATION, "explode"));
+        assertThat(bad.getException()).hasMessageContaining("CamelRqOperation").hasMessageContaining("explode");
+    }
+
+    @Test
+    void aRedisClientBeanIsUsedInsteadOfRedisUrl() throws Exception {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.uri());
+        try {
+            RqComponent rq = new RqComponent();
+            rq.getConfiguration().setRedisUrl("redis://127.0.0.1:1"); // nothing listens there
+            context.getRegistry().bind("myRedis", client);
+            context.addComponent("rqbean", rq);
+            Exchange sent = template.request("rqbean:" + queue + "?redisClient=#myRedis", e -> e.getMessage().setBody("via bean"));
+            assertThat(sent.getException()).isNull();
+            assertThat(stats()).containsEntry("queued", 1L);
+        } finally {
+            context.removeComponent("rqbean");
+            client.shutdown();
+        }
+    }
+
+    @Test
     void statsCountEveryState() {
         template.sendBody("rq:" + queue, "a");
         template.sendBody("rq:" + queue, "b");
