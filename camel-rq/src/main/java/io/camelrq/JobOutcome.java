@@ -29,6 +29,8 @@ final class JobOutcome extends SynchronizationAdapter {
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile ScheduledFuture<?> timeout;
     private volatile Thread worker;
+    private volatile long startedNanos;
+    private volatile boolean leaseLost;
 
     JobOutcome(ClaimedJob job, RetryPolicy policy, Exchange exchange, JobSettler settler, LeaseKeeper leases) {
         this.job = job;
@@ -46,9 +48,26 @@ final class JobOutcome extends SynchronizationAdapter {
         return exchange;
     }
 
+    /** The heartbeat found that Redis no longer gives this attempt the job. */
+    void leaseLost() {
+        leaseLost = true;
+    }
+
+    /**
+     * Whether the route may still start this attempt. A claimed job whose lease was lost while it waited in
+     * its batch belongs to someone else now; running it would only duplicate work.
+     */
+    boolean mayStart() {
+        if (leaseLost && settled.compareAndSet(false, true)) {
+            leases.forget(job.id());
+        }
+        return !settled.get();
+    }
+
     /** Called on the worker thread just before the route runs. */
     void started(Duration jobTimeout) {
         worker = Thread.currentThread();
+        startedNanos = System.nanoTime();
         if (jobTimeout != null) {
             timeout = leases.schedule(this::timedOut, jobTimeout);
         }
@@ -66,7 +85,7 @@ final class JobOutcome extends SynchronizationAdapter {
     @Override
     public void onComplete(Exchange exchange) {
         if (settle()) {
-            settler.ack(job);
+            settler.ack(job, System.nanoTime() - startedNanos);
         }
     }
 
@@ -77,7 +96,7 @@ final class JobOutcome extends SynchronizationAdapter {
             if (failure == null) {
                 failure = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
             }
-            settler.failed(job, policy, failure, retryAfter(exchange), false, exchange);
+            settler.routeFailed(job, policy, failure, retryAfter(exchange), exchange, System.nanoTime() - startedNanos);
         }
     }
 

@@ -66,9 +66,11 @@ final class JobSettler {
         }
     }
 
-    void ack(ClaimedJob job) {
+    void ack(ClaimedJob job, long processingNanos) {
         try {
-            if (!await(endpoint.store().ack(job.id(), job.token(), endpoint.resultTtl().toMillis()))) {
+            if (await(endpoint.store().ack(job.id(), job.token(), endpoint.resultTtl().toMillis()))) {
+                endpoint.metrics().completed(processingNanos, queueWaitMs(job));
+            } else {
                 LOG.warn("Queue {}: job {} attempt {} finished after it lost ownership of the job (lease expired,"
                          + " timed out or purged); this result was not recorded", endpoint.getQueue(), job.id(),
                         job.attempt());
@@ -77,6 +79,18 @@ final class JobSettler {
             LOG.warn("Queue {}: could not ack job {}; it stays active until its lease expires: {}",
                     endpoint.getQueue(), job.id(), e.getMessage());
         }
+    }
+
+    /** The route failed the attempt. */
+    void routeFailed(ClaimedJob job, RetryPolicy policy, Throwable failure, Duration retryAfter, Exchange exchange,
+            long processingNanos) {
+        endpoint.metrics().attemptFailed(processingNanos, queueWaitMs(job));
+        failed(job, policy, failure, retryAfter, false, exchange);
+    }
+
+    /** Enqueue to the start of the first attempt, on the Redis clock; -1 for later attempts. */
+    private static long queueWaitMs(ClaimedJob job) {
+        return job.attempt() == 1 && job.claimedAt() > 0 ? Math.max(0, job.claimedAt() - job.enqueuedAt()) : -1;
     }
 
     /**
@@ -99,6 +113,7 @@ final class JobSettler {
                     LOG.warn("Queue {}: job {} attempt {} failed after it lost ownership of the job",
                             endpoint.getQueue(), job.id(), job.attempt());
                 } else {
+                    endpoint.metrics().retried();
                     LOG.debug("Queue {}: job {} attempt {} failed; retry {} in {}", endpoint.getQueue(), job.id(),
                             job.attempt(), decision.retryNumber(), decision.delay());
                 }
@@ -124,6 +139,7 @@ final class JobSettler {
     /** A job that can never succeed as stored, or has used up its chances: straight to failed. */
     void giveUp(ClaimedJob job, JobError error, String reason, Throwable failure, Exchange exchange) throws Exception {
         if (await(endpoint.store().fail(job.id(), job.token(), error, reason))) {
+            endpoint.metrics().failed();
             LOG.warn("Queue {}: job {} failed for good after attempt {} ({}): {}", endpoint.getQueue(), job.id(),
                     job.attempt(), reason, error.message());
             sendToDeadLetter(job, exchange, failure, reason);
@@ -146,6 +162,7 @@ final class JobSettler {
         RqStalledJobException stalled = new RqStalledJobException("attempt " + job.attempt() + " stalled: its lease"
                                                                   + " expired (stall " + recovered.stalls() + ")");
         LOG.warn("Queue {}: recovered job {}: {}", endpoint.getQueue(), job.id(), stalled.getMessage());
+        endpoint.metrics().stalled();
         try {
             if (recovered.stalls() > maxStalls) {
                 giveUp(job, JobError.of(stalled), "stalled " + recovered.stalls() + " times (maxStalls=" + maxStalls
@@ -159,10 +176,19 @@ final class JobSettler {
                 giveUp(job, JobError.of(undecodable), "undecodable job: " + undecodable.getMessage(), undecodable, null);
                 return;
             }
-            if (endpoint.getConfiguration().isStalledCountsAsAttempt()) {
-                failed(job, policy, stalled, null, true, null);
-            } else {
+            if (!endpoint.getConfiguration().isStalledCountsAsAttempt()) {
                 release(job);
+                return;
+            }
+            // The stalled attempt counts: it uses up a retry and waits the policy's interval. But a crash
+            // is not the job's fault, so a job with no retries left still runs again; only maxStalls
+            // bounds stalls. (With retryMax=0 a job would otherwise be failed by the first crash, even if
+            // it was claimed and never started.)
+            RetryDecision decision = policy.decide(job.attempt(), null, null);
+            Duration delay = decision.retry() ? decision.delay() : policy.delayForRetry(Math.max(1, job.attempt()));
+            long due = await(endpoint.store().retryLater(job.id(), job.token(), delay.toMillis(), JobError.of(stalled)));
+            if (due >= 0) {
+                endpoint.metrics().retried();
             }
         } catch (Exception e) {
             LOG.warn("Queue {}: could not settle recovered job {}; it is recovered again when its lease expires: {}",

@@ -79,10 +79,13 @@ final class LeaseKeeper {
             List<String> lost = settler.await(endpoint.store().extendLeases(tokens,
                     endpoint.visibilityTimeout().toMillis()));
             for (String id : lost) {
-                // still in flight here but no longer ours in Redis: its result will not be recorded
-                if (inFlight.containsKey(id)) {
-                    LOG.warn("Queue {}: lost the lease of running job {}; another consumer may run it",
-                            endpoint.getQueue(), id);
+                // no longer ours in Redis: if it has not started it must not start; if it runs, its result
+                // will not be recorded
+                JobOutcome outcome = inFlight.get(id);
+                if (outcome != null) {
+                    outcome.leaseLost();
+                    LOG.warn("Queue {}: lost the lease of job {}; another consumer may run it", endpoint.getQueue(),
+                            id);
                 }
             }
             warnedHeartbeat = false;
@@ -96,6 +99,10 @@ final class LeaseKeeper {
     }
 
     private void recoverStalled() {
+        if (endpoint.metrics().publishesToMicrometer()) {
+            // the depth gauges are refreshed here, at most once per sweep, never on a scrape
+            endpoint.store().stats().thenAccept(endpoint.metrics()::depths);
+        }
         try {
             List<RecoveredJob> recovered;
             do {

@@ -19,7 +19,8 @@ public class RqConfiguration implements Cloneable {
     // ---- connection ------------------------------------------------------------------------------
 
     @UriParam(label = "common", defaultValue = "redis://localhost:6379",
-              description = "The Redis server, as a Lettuce URI: redis://[user:password@]host:port[/database],"
+              description = "The Redis server, as a Lettuce URI: redis://host:port or redis://host:port/database;"
+                            + " a login goes before the host as user:password followed by an at sign;"
                             + " rediss:// for TLS.")
     private String redisUrl = "redis://localhost:6379";
 
@@ -30,7 +31,7 @@ public class RqConfiguration implements Cloneable {
     private RedisClient redisClient;
 
     @UriParam(label = "common", defaultValue = "rq",
-              description = "Namespaces every Redis key: keys look like <keyPrefix>:{<queue>}:ready.")
+              description = "Namespaces every Redis key: keys look like keyPrefix:{queue}:ready, e.g. rq:{email}:ready.")
     private String keyPrefix = "rq";
 
     @UriParam(label = "common,advanced", defaultValue = "5s",
@@ -54,7 +55,7 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "common", defaultValue = "fixed", enums = "fixed,exponential",
               description = "fixed: retry k waits the k-th retryInterval. exponential: retry k waits"
-                            + " retryInterval x retryMultiplier^(k-1).")
+                            + " retryInterval times retryMultiplier to the power k-1.")
     private String retryBackoff;
 
     @UriParam(label = "common", defaultValue = "2.0",
@@ -79,10 +80,14 @@ public class RqConfiguration implements Cloneable {
     // ---- producer ------------------------------------------------------------------------------------
 
     @UriParam(label = "producer", defaultValue = "enqueue",
-              enums = "enqueue,stats,requeueFailed,purge",
+              enums = "enqueue,stats,requeueFailed,purge,getJob,listFailed,listScheduled,deleteJob,cancel,pause,resume",
               description = "What the producer does: enqueue the message as a job; stats (the body becomes a"
                             + " Map of queue depths); requeueFailed (all failed jobs, or the one named by"
-                            + " CamelRqJobId, go back to ready); purge (delete every job of the queue).")
+                            + " CamelRqJobId, go back to ready); purge (delete every job of the queue); getJob"
+                            + " (the body becomes a Map describing the job named by CamelRqJobId, or null);"
+                            + " listFailed and listScheduled (a page of jobs: CamelRqOffset, CamelRqLimit);"
+                            + " deleteJob (any state); cancel (a queued or scheduled job never runs); pause and"
+                            + " resume (consumers stop or restart claiming; producers keep enqueuing).")
     private String operation = "enqueue";
 
     @UriParam(label = "producer",
@@ -106,7 +111,7 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "consumer",
               description = "Fully qualified class name: the job's JSON body is unmarshalled into it with Jackson."
-                            + " Default: the body arrives as a String (byte[] bodies as byte[]).")
+                            + " Default: the body arrives as a String (a byte array body as a byte array).")
     private String jobType;
 
     @UriParam(label = "consumer", defaultValue = "0",

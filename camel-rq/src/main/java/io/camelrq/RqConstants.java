@@ -45,16 +45,30 @@ public final class RqConstants {
     public static final String RETRY_INTERVAL = "CamelRqRetryInterval";
 
     @Metadata(label = "producer", description = "Overrides the operation option for this exchange: enqueue, stats,"
-            + " requeueFailed or purge.", javaType = "String")
+            + " requeueFailed, purge, getJob, listFailed, listScheduled, deleteJob, cancel, pause or resume.",
+              javaType = "String")
     public static final String OPERATION = "CamelRqOperation";
 
     @Metadata(label = "producer", description = "Set by enqueue: false when a job with the same id was still"
             + " queued, scheduled or active, so nothing new was enqueued.", javaType = "Boolean")
     public static final String ENQUEUED = "CamelRqEnqueued";
 
-    @Metadata(label = "consumer", description = "On an exchange sent to deadLetterUri: why the job was given up"
-            + " (retries exhausted, non-retryable, undecodable).", javaType = "String")
+    @Metadata(label = "consumer", description = "On an exchange sent to deadLetterUri: why the job was given up,"
+            + " as text that starts with retries exhausted, non-retryable, stalled or undecodable.",
+            javaType = "String")
     public static final String FAILED_REASON = "CamelRqFailedReason";
+
+    @Metadata(label = "producer", description = "For listFailed and listScheduled: index of the first job of the"
+            + " page (default 0).", javaType = "Long")
+    public static final String OFFSET = "CamelRqOffset";
+
+    @Metadata(label = "producer", description = "For listFailed and listScheduled: most jobs in the page"
+            + " (default 100, at most 10000).", javaType = "Integer")
+    public static final String LIMIT = "CamelRqLimit";
+
+    @Metadata(label = "producer", description = "Set by listFailed and listScheduled: how many jobs the registry"
+            + " holds in all.", javaType = "Long")
+    public static final String TOTAL = "CamelRqTotal";
 
     private RqConstants() {
     }

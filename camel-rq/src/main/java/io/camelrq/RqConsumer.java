@@ -254,6 +254,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         int index = 0;
         while (!batch.isEmpty() && isBatchAllowed()) {
             JobOutcome outcome = (JobOutcome) batch.poll();
+            if (!outcome.mayStart()) {
+                continue;
+            }
             Exchange exchange = outcome.exchange();
             exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
             exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);

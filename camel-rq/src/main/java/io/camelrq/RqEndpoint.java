@@ -48,6 +48,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     private QueueKeys keys;
 
     private volatile JobStore store;
+    private final JobMetrics metrics = new JobMetrics();
     private final JobCodec codec = new JobCodec(new ObjectMapper().findAndRegisterModules());
 
     public RqEndpoint(String uri, RqComponent component, String queue, RqConfiguration configuration) {
@@ -173,6 +174,16 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     public RqConfiguration getConfiguration() {
         return configuration;
+    }
+
+    JobMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        metrics.bind(getCamelContext(), this);
     }
 
     JobCodec codec() {

@@ -36,6 +36,48 @@ public enum RqOperation {
         CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
             return producer.purge(exchange);
         }
+    },
+    GET_JOB("getJob") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.getJob(exchange);
+        }
+    },
+    LIST_FAILED("listFailed") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.listFailed(exchange);
+        }
+    },
+    LIST_SCHEDULED("listScheduled") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.listScheduled(exchange);
+        }
+    },
+    DELETE_JOB("deleteJob") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.deleteJob(exchange);
+        }
+    },
+    CANCEL("cancel") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.cancel(exchange);
+        }
+    },
+    PAUSE("pause") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.pause(exchange);
+        }
+    },
+    RESUME("resume") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.resume(exchange);
+        }
     };
 
     private final String optionValue;

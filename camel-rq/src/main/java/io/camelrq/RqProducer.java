@@ -73,6 +73,9 @@ public class RqProducer extends DefaultProducer {
         return endpoint.store().enqueue(List.of(job)).thenAccept(enqueued -> {
             message.setHeader(RqConstants.JOB_ID, jobId);
             message.setHeader(RqConstants.ENQUEUED, enqueued.get(0));
+            if (enqueued.get(0)) {
+                endpoint.metrics().enqueued(1);
+            }
         });
     }
 
@@ -148,5 +151,70 @@ public class RqProducer extends DefaultProducer {
 
     CompletableFuture<Void> purge(Exchange exchange) {
         return endpoint.store().purge().thenAccept(count -> exchange.getMessage().setBody(count));
+    }
+
+    CompletableFuture<Void> getJob(Exchange exchange) {
+        String id = requiredJobId(exchange, RqOperation.GET_JOB);
+        return endpoint.store().getJob(id).thenAccept(hash -> exchange.getMessage().setBody(
+                hash.isEmpty() ? null : JobView.of(id, hash)));
+    }
+
+    CompletableFuture<Void> listFailed(Exchange exchange) {
+        return endpoint.store().listFailed(offset(exchange), limit(exchange)).thenAccept(page -> setPage(exchange, page));
+    }
+
+    CompletableFuture<Void> listScheduled(Exchange exchange) {
+        return endpoint.store().listScheduled(offset(exchange), limit(exchange))
+                .thenAccept(page -> setPage(exchange, page));
+    }
+
+    CompletableFuture<Void> deleteJob(Exchange exchange) {
+        return endpoint.store().deleteJob(requiredJobId(exchange, RqOperation.DELETE_JOB))
+                .thenAccept(deleted -> exchange.getMessage().setBody(deleted));
+    }
+
+    CompletableFuture<Void> cancel(Exchange exchange) {
+        return endpoint.store().cancel(requiredJobId(exchange, RqOperation.CANCEL))
+                .thenAccept(cancelled -> exchange.getMessage().setBody(cancelled));
+    }
+
+    CompletableFuture<Void> pause(Exchange exchange) {
+        return endpoint.store().pause().thenAccept(changed -> exchange.getMessage().setBody(changed));
+    }
+
+    CompletableFuture<Void> resume(Exchange exchange) {
+        return endpoint.store().resume().thenAccept(changed -> exchange.getMessage().setBody(changed));
+    }
+
+    private static void setPage(Exchange exchange, io.camelrq.store.JobPage page) {
+        exchange.getMessage().setBody(page.jobs());
+        exchange.getMessage().setHeader(RqConstants.TOTAL, page.total());
+    }
+
+    private static String requiredJobId(Exchange exchange, RqOperation operation) {
+        String id = exchange.getMessage().getHeader(RqConstants.JOB_ID, String.class);
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("Operation " + operation.optionValue() + " needs header "
+                                               + RqConstants.JOB_ID + " naming the job");
+        }
+        return id;
+    }
+
+    private static long offset(Exchange exchange) {
+        Long offset = exchange.getMessage().getHeader(RqConstants.OFFSET, Long.class);
+        if (offset != null && offset < 0) {
+            throw new IllegalArgumentException("Invalid header " + RqConstants.OFFSET + ": '" + offset
+                                               + "' (must be at least 0)");
+        }
+        return offset == null ? 0 : offset;
+    }
+
+    private static int limit(Exchange exchange) {
+        Integer limit = exchange.getMessage().getHeader(RqConstants.LIMIT, Integer.class);
+        if (limit != null && (limit < 1 || limit > 10_000)) {
+            throw new IllegalArgumentException("Invalid header " + RqConstants.LIMIT + ": '" + limit
+                                               + "' (must be between 1 and 10000)");
+        }
+        return limit == null ? 100 : limit;
     }
 }

@@ -93,6 +93,24 @@ class LeaseTest extends RqTestSupport {
     }
 
     @Test
+    void aCrashNeverFailsAJobThatHasNoRetriesLeftOnlyMaxStallsDoes() throws Exception {
+        enqueue(""); // the default retryMax=0
+        claimAndDie(300);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue)
+                        .process(e -> attempts.add(e.getMessage().getHeader(RqConstants.ATTEMPT, Integer.class)));
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> attempts.size() == 1);
+        // the stalled attempt counted (this is attempt 2) but did not fail the job
+        assertThat(attempts).containsExactly(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> stats().get("active") == 0L);
+        assertThat(stats()).containsEntry("failed", 0L);
+    }
+
+    @Test
     void theRecoveryRecordsTheStallOnTheJob() throws Exception {
         String id = enqueue("?retryMax=2&retryInterval=1h");
         claimAndDie(300);

@@ -6,7 +6,8 @@ package io.camelrq.store;
  * @param token      proves ownership of this attempt; ack, retryLater and fail must present it
  * @param attempt    1 on the first run
  * @param enqueuedAt epoch millis, Redis clock
+ * @param claimedAt  epoch millis, Redis clock, when this attempt was claimed (0 for a recovered job)
  */
 public record ClaimedJob(String id, long token, int attempt, String body, String enc, String headers, String retry,
-        long enqueuedAt) {
+        long enqueuedAt, long claimedAt) {
 }

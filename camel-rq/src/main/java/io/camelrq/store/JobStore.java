@@ -37,6 +37,11 @@ public final class JobStore {
     private static final LuaScript REQUEUE_FAILED = LuaScript.load("requeue_failed");
     private static final LuaScript PURGE = LuaScript.load("purge");
     private static final LuaScript STATS = LuaScript.load("stats");
+    private static final LuaScript CANCEL = LuaScript.load("cancel");
+    private static final LuaScript DELETE_JOB = LuaScript.load("delete_job");
+    private static final LuaScript PAUSE = LuaScript.load("pause");
+    private static final LuaScript RESUME = LuaScript.load("resume");
+    private static final LuaScript LIST_JOBS = LuaScript.load("list_jobs");
 
     private final QueueKeys keys;
     private final RedisAsyncCommands<String, String> redis;
@@ -98,15 +103,16 @@ public final class JobStore {
         CompletableFuture<List<Object>> promoted = PROMOTE_DUE.run(redis, ScriptOutputType.MULTI,
                 new String[] { keys.scheduled(), keys.ready() }, keys.jobPrefix(), Integer.toString(PROMOTE_LIMIT));
         CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens() },
+                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused() },
                 keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs));
         return promoted.thenCombine(claimed, (p, c) -> {
+            long claimedAt = asLong(c.get(0));
             int dangling = (int) asLong(c.get(1));
             List<ClaimedJob> jobs = new ArrayList<>((c.size() - 2) / 8);
             for (int i = 2; i + 7 < c.size(); i += 8) {
                 jobs.add(new ClaimedJob((String) c.get(i), asLong(c.get(i + 1)), (int) asLong(c.get(i + 2)),
                         (String) c.get(i + 3), (String) c.get(i + 4), (String) c.get(i + 5), (String) c.get(i + 6),
-                        asLong(c.get(i + 7))));
+                        asLong(c.get(i + 7)), claimedAt));
             }
             return new ClaimResult(jobs, dangling, asLong(p.get(0)), asLong(p.get(1)));
         });
@@ -176,7 +182,7 @@ public final class JobStore {
                     for (int i = 1; i + 8 < r.size(); i += 9) {
                         ClaimedJob job = new ClaimedJob((String) r.get(i), asLong(r.get(i + 1)),
                                 (int) asLong(r.get(i + 2)), (String) r.get(i + 4), (String) r.get(i + 5),
-                                (String) r.get(i + 6), (String) r.get(i + 7), asLong(r.get(i + 8)));
+                                (String) r.get(i + 6), (String) r.get(i + 7), asLong(r.get(i + 8)), 0L);
                         jobs.add(new RecoveredJob(job, (int) asLong(r.get(i + 3))));
                     }
                     return jobs;
@@ -223,6 +229,74 @@ public final class JobStore {
                 new String[] { keys.ready(), keys.scheduled(), keys.active(), keys.failed(), keys.completed() })
                 .thenApply(r -> new QueueStats(asLong(r.get(0)), asLong(r.get(1)), asLong(r.get(2)), asLong(r.get(3)),
                         asLong(r.get(4))));
+    }
+
+    /** cancel: a queued or scheduled job is deleted and never runs. Returns false for any other state. */
+    public CompletableFuture<Boolean> cancel(String id) {
+        return CANCEL.<List<Object>> run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.job(id), keys.ready(), keys.scheduled() }, id).thenApply(r -> asLong(r.get(0)) == 1);
+    }
+
+    /** delete_job: the job is deleted in whatever state it is. Returns false if there was no such job. */
+    public CompletableFuture<Boolean> deleteJob(String id) {
+        return DELETE_JOB.<Long> run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.job(id), keys.ready(), keys.scheduled(), keys.active(), keys.failed(),
+                        keys.completed() },
+                id).thenApply(r -> r == 1L);
+    }
+
+    /** pause: consumers stop claiming. Returns false if the queue was already paused. */
+    public CompletableFuture<Boolean> pause() {
+        return PAUSE.<Long> run(redis, ScriptOutputType.INTEGER, new String[] { keys.paused() })
+                .thenApply(r -> r == 1L);
+    }
+
+    /** resume: consumers claim again, woken at once. Returns false if the queue was not paused. */
+    public CompletableFuture<Boolean> resume() {
+        return RESUME.<Long> run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.paused(), keys.ready(), keys.wake() }).thenApply(r -> r == 1L);
+    }
+
+    public CompletableFuture<Boolean> isPaused() {
+        return redis.exists(keys.paused()).toCompletableFuture().thenApply(n -> n == 1L);
+    }
+
+    /** The job's hash as stored (see docs/data-model.md); empty when there is no such job. */
+    public CompletableFuture<java.util.Map<String, String>> getJob(String id) {
+        return redis.hgetall(keys.job(id)).toCompletableFuture();
+    }
+
+    /** A page of the failed registry, oldest failure first. */
+    public CompletableFuture<JobPage> listFailed(long offset, int limit) {
+        return listJobs(keys.failed(), "failedAt", offset, limit);
+    }
+
+    /** A page of the scheduled set (delayed jobs and retries), soonest first. */
+    public CompletableFuture<JobPage> listScheduled(long offset, int limit) {
+        return listJobs(keys.scheduled(), "dueAt", offset, limit);
+    }
+
+    private CompletableFuture<JobPage> listJobs(String registry, String scoreName, long offset, int limit) {
+        return LIST_JOBS.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { registry },
+                keys.jobPrefix(), Long.toString(offset), Integer.toString(limit)).thenApply(r -> {
+                    List<java.util.Map<String, Object>> jobs = new ArrayList<>();
+                    String[] names = { "state", "attempt", "enqueuedAt", "errorClass", "errorMessage", "failedReason",
+                            "stalls" };
+                    for (int i = 1; i + 8 < r.size(); i += 9) {
+                        java.util.Map<String, Object> job = new java.util.LinkedHashMap<>();
+                        job.put("id", r.get(i));
+                        job.put(scoreName, (long) Double.parseDouble((String) r.get(i + 1)));
+                        for (int f = 0; f < names.length; f++) {
+                            String value = (String) r.get(i + 2 + f);
+                            if (!value.isEmpty()) {
+                                job.put(names[f], names[f].equals("attempt") || names[f].equals("enqueuedAt")
+                                        || names[f].equals("stalls") ? (Object) Long.parseLong(value) : value);
+                            }
+                        }
+                        jobs.add(job);
+                    }
+                    return new JobPage(asLong(r.get(0)), offset, jobs);
+                });
     }
 
     /**

@@ -15,6 +15,7 @@ public final class QueueKeys {
     private final String completed;
     private final String wake;
     private final String tokens;
+    private final String paused;
     private final String jobPrefix;
 
     public QueueKeys(String keyPrefix, String queue) {
@@ -29,6 +30,7 @@ public final class QueueKeys {
         this.completed = base + "completed";
         this.wake = base + "wake";
         this.tokens = base + "tokens";
+        this.paused = base + "paused";
         this.jobPrefix = base + "job:";
     }
 
@@ -77,6 +79,11 @@ public final class QueueKeys {
     /** Counter of attempt tokens; never reset, so a stale token can never match again. */
     public String tokens() {
         return tokens;
+    }
+
+    /** Present while the queue is paused. */
+    public String paused() {
+        return paused;
     }
 
     /** Prefix of every job hash key; scripts append the job id. */

@@ -5,6 +5,7 @@
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] wake        wake-up marker list
 -- KEYS[4] tokens      counter of attempt tokens handed out on this queue
+-- KEYS[5] paused      present while the queue is paused: nothing is claimed
 -- ARGV[1] job key prefix
 -- ARGV[2] most jobs to claim
 -- ARGV[3] lease length in ms (visibility timeout)
@@ -20,6 +21,10 @@ local prefix = ARGV[1]
 local lease = now + tonumber(ARGV[3])
 local out = { now, 0 }
 local dangling = 0
+
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  return out
+end
 
 local ids = redis.call('LPOP', KEYS[1], tonumber(ARGV[2]))
 if ids then

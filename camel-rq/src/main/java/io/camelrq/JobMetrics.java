@@ -1,0 +1,128 @@
+package io.camelrq;
+
+import java.util.concurrent.atomic.LongAdder;
+
+import io.camelrq.store.QueueStats;
+import org.apache.camel.CamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one endpoint did in this JVM: totals for JMX and the dev console, and, when the application has
+ * Micrometer and a MeterRegistry bean, the same events as meters tagged by queue.
+ */
+final class JobMetrics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
+    private static final boolean MICROMETER_PRESENT = isPresent("io.micrometer.core.instrument.MeterRegistry");
+
+    private final LongAdder enqueued = new LongAdder();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder retried = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder stalled = new LongAdder();
+    private volatile MicrometerJobMetrics micrometer;
+
+    /** Publishes to Micrometer if the application has it; otherwise only counts. */
+    void bind(CamelContext context, RqEndpoint endpoint) {
+        if (MICROMETER_PRESENT && micrometer == null) {
+            micrometer = MicrometerJobMetrics.bindIfRegistry(context, endpoint);
+            if (micrometer != null) {
+                LOG.debug("Queue {}: publishing Micrometer metrics", endpoint.getQueue());
+            }
+        }
+    }
+
+    void enqueued(int jobs) {
+        enqueued.add(jobs);
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.enqueued(jobs);
+        }
+    }
+
+    /**
+     * @param processingNanos how long the route ran
+     * @param queueWaitMs     enqueue to the start of a first attempt (Redis clock), or -1 for later attempts
+     */
+    void completed(long processingNanos, long queueWaitMs) {
+        completed.increment();
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.attemptEnded("completed", processingNanos, queueWaitMs);
+        }
+    }
+
+    /** An attempt the route failed (whatever happens to the job next). */
+    void attemptFailed(long processingNanos, long queueWaitMs) {
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.attemptEnded("failed", processingNanos, queueWaitMs);
+        }
+    }
+
+    void retried() {
+        retried.increment();
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.retried();
+        }
+    }
+
+    void failed() {
+        failed.increment();
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.failed();
+        }
+    }
+
+    void stalled() {
+        stalled.increment();
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.stalled();
+        }
+    }
+
+    /** Latest queue depths seen by this endpoint, for the depth gauges. */
+    void depths(QueueStats stats) {
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.depths(stats);
+        }
+    }
+
+    boolean publishesToMicrometer() {
+        return micrometer != null;
+    }
+
+    long enqueuedTotal() {
+        return enqueued.sum();
+    }
+
+    long completedTotal() {
+        return completed.sum();
+    }
+
+    long retriedTotal() {
+        return retried.sum();
+    }
+
+    long failedTotal() {
+        return failed.sum();
+    }
+
+    long stalledTotal() {
+        return stalled.sum();
+    }
+
+    private static boolean isPresent(String className) {
+        try {
+            Class.forName(className, false, JobMetrics.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}

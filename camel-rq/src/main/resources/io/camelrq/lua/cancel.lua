@@ -1,0 +1,20 @@
+-- cancel: queued or scheduled -> deleted, so the job never runs. A job
+-- that is already running (active), finished or failed is left alone.
+--
+-- KEYS[1] job hash
+-- KEYS[2] ready       list of runnable job ids
+-- KEYS[3] scheduled   zset id -> due time (ms)
+-- ARGV[1] job id
+--
+-- Returns { cancelled (1/0), the state the job was in ("" if none) }.
+
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'queued' then
+  redis.call('LREM', KEYS[2], 0, ARGV[1])
+elseif state == 'scheduled' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+else
+  return { 0, state or '' }
+end
+redis.call('DEL', KEYS[1])
+return { 1, state }

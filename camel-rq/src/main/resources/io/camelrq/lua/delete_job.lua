@@ -1,0 +1,16 @@
+-- delete_job: a job in any state -> deleted. If it is running, its
+-- attempt's outcome is ignored when it arrives (the token no longer owns
+-- anything).
+--
+-- KEYS[1] job hash
+-- KEYS[2] ready, KEYS[3] scheduled, KEYS[4] active, KEYS[5] failed,
+-- KEYS[6] completed
+-- ARGV[1] job id
+--
+-- Returns 1 if the job existed, else 0.
+
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+for k = 3, 6 do
+  redis.call('ZREM', KEYS[k], ARGV[1])
+end
+return redis.call('DEL', KEYS[1])

@@ -1,0 +1,26 @@
+-- list_jobs: read-only page of one registry (failed or scheduled), in
+-- score order (failed time, or due time), with a summary of each job.
+--
+-- KEYS[1] the registry zset
+-- ARGV[1] job key prefix
+-- ARGV[2] offset, ARGV[3] limit
+--
+-- Returns { total, then 9 values per job: id, score, state, attempt,
+--   enqueuedAt, errorClass, errorMessage, failedReason, stalls }
+-- ("" for absent fields).
+
+local prefix = ARGV[1]
+local offset = tonumber(ARGV[2])
+local out = { redis.call('ZCARD', KEYS[1]) }
+local page = redis.call('ZRANGE', KEYS[1], offset, offset + tonumber(ARGV[3]) - 1, 'WITHSCORES')
+for i = 1, #page, 2 do
+  local id = page[i]
+  local f = redis.call('HMGET', prefix .. id, 'state', 'attempt', 'enqueuedAt', 'errorClass', 'errorMessage',
+    'failedReason', 'stalls')
+  out[#out + 1] = id
+  out[#out + 1] = page[i + 1]
+  for j = 1, 7 do
+    out[#out + 1] = f[j] or ''
+  end
+end
+return out
