@@ -8,7 +8,11 @@ import io.camelrq.store.JobStore;
 import io.camelrq.store.QueueKeys;
 import io.camelrq.store.RedisConnections;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.camelrq.store.QueueStats;
 import org.apache.camel.Category;
+import org.apache.camel.api.management.ManagedAttribute;
+import org.apache.camel.api.management.ManagedOperation;
+import org.apache.camel.api.management.ManagedResource;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
@@ -24,6 +28,7 @@ import org.apache.camel.support.ScheduledPollEndpoint;
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "rq", title = "Redis Job Queue", syntax = "rq:queue",
              category = { Category.MESSAGING }, headersClass = RqConstants.class)
+@ManagedResource(description = "Managed rq: endpoint: a Redis job queue")
 public class RqEndpoint extends ScheduledPollEndpoint {
 
     @UriPath(description = "The queue name. All of its Redis keys share the hash tag {queue}.")
@@ -170,6 +175,97 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     public String getQueue() {
         return queue;
+    }
+
+    // ---- JMX: read from Redis on access (one atomic snapshot), totals counted in this JVM --------------
+
+    /** The queue's depths right now, read from Redis. */
+    public QueueStats currentStats() {
+        return await(store().stats());
+    }
+
+    @ManagedAttribute(description = "Jobs ready to run")
+    public long getQueuedCount() {
+        return currentStats().queued();
+    }
+
+    @ManagedAttribute(description = "Jobs waiting for their due time: delayed jobs and retries")
+    public long getScheduledCount() {
+        return currentStats().scheduled();
+    }
+
+    @ManagedAttribute(description = "Jobs claimed by a consumer and not yet settled")
+    public long getActiveCount() {
+        return currentStats().active();
+    }
+
+    @ManagedAttribute(description = "Jobs in the failed registry")
+    public long getFailedCount() {
+        return currentStats().failed();
+    }
+
+    @ManagedAttribute(description = "Whether consumers are paused on this queue")
+    public boolean isQueuePaused() {
+        return await(store().isPaused());
+    }
+
+    @ManagedAttribute(description = "Jobs this endpoint enqueued (this JVM)")
+    public long getEnqueuedTotal() {
+        return metrics.enqueuedTotal();
+    }
+
+    @ManagedAttribute(description = "Jobs this endpoint's consumers completed (this JVM)")
+    public long getCompletedTotal() {
+        return metrics.completedTotal();
+    }
+
+    @ManagedAttribute(description = "Failed attempts this endpoint's consumers scheduled for a retry (this JVM)")
+    public long getRetriedTotal() {
+        return metrics.retriedTotal();
+    }
+
+    @ManagedAttribute(description = "Jobs this endpoint's consumers moved to the failed registry (this JVM)")
+    public long getFailedTotal() {
+        return metrics.failedTotal();
+    }
+
+    @ManagedAttribute(description = "Stalled attempts this endpoint's consumers recovered (this JVM)")
+    public long getStalledTotal() {
+        return metrics.stalledTotal();
+    }
+
+    @ManagedOperation(description = "Moves every failed job back to ready; returns how many")
+    public long requeueFailed() {
+        return await(store().requeueAllFailed());
+    }
+
+    @ManagedOperation(description = "Deletes every job of the queue in every state; returns how many")
+    public long purge() {
+        return await(store().purge());
+    }
+
+    @ManagedOperation(description = "Consumers stop claiming from this queue; producers keep enqueuing")
+    public boolean pauseQueue() {
+        return await(store().pause());
+    }
+
+    @ManagedOperation(description = "Consumers claim from this queue again")
+    public boolean resumeQueue() {
+        return await(store().resume());
+    }
+
+    private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.get(commandTimeout.toMillis() * 2 + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new org.apache.camel.RuntimeCamelException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new org.apache.camel.RuntimeCamelException("Queue " + queue + ": Redis did not answer within "
+                                                             + commandTimeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.camel.RuntimeCamelException(e);
+        }
     }
 
     public RqConfiguration getConfiguration() {

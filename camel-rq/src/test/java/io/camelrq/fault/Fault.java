@@ -61,6 +61,11 @@ final class Fault {
         return String.format(java.util.Locale.ROOT, "%.1fs", nanos / 1e9);
     }
 
+    /** Nothing queued, scheduled or active (the stats operation's view). */
+    static boolean idle(Map<String, Long> stats) {
+        return stats.get("queued") == 0 && stats.get("scheduled") == 0 && stats.get("active") == 0;
+    }
+
     static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
@@ -107,6 +112,8 @@ final class Fault {
             template = context.createProducerTemplate();
             uri = "rq:" + queue;
             statsUri = "rq:" + queue + "?operation=stats";
+            // connects and loads Lettuce now, so the first send of a scenario is not a cold start
+            stats();
         }
 
         /** Enqueues one job under its own id; null when acknowledged, else the failure. */

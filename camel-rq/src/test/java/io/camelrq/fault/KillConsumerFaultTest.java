@@ -65,7 +65,7 @@ class KillConsumerFaultTest {
             }
 
             Fault.awaitTrue("every job to complete", Duration.ofSeconds(90), () -> inspector.runCount() == JOBS
-                    && idle(producer.stats()));
+                    && Fault.idle(producer.stats()));
             Map<String, Long> runs = inspector.runs();
             Fault.Tally tally = Fault.Tally.of(ids, runs);
             long allowed = (long) KILLS * CONCURRENT_CONSUMERS * MAX_MESSAGES_PER_POLL;
@@ -83,9 +83,5 @@ class KillConsumerFaultTest {
         } finally {
             Fault.killAll(children);
         }
-    }
-
-    static boolean idle(Map<String, Long> stats) {
-        return stats.get("queued") == 0 && stats.get("scheduled") == 0 && stats.get("active") == 0;
     }
 }

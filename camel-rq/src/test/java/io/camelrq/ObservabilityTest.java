@@ -1,0 +1,123 @@
+package io.camelrq;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Map;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.console.DevConsole;
+import org.apache.camel.support.PluginHelper;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** JMX, Micrometer and the dev console, each against real jobs on a real Redis. */
+class ObservabilityTest extends RqTestSupport {
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    @Override
+    protected boolean useJmx() {
+        return true;
+    }
+
+    @Override
+    protected CamelContext createCamelContext() throws Exception {
+        CamelContext context = super.createCamelContext();
+        context.getRegistry().bind("meters", MeterRegistry.class, meters);
+        return context;
+    }
+
+    /** 3 jobs: one completes, one fails once then completes, one fails for good. */
+    private void runMixedJobs() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?retryMax=1&retryInterval=100ms").process(e -> {
+                    String body = e.getMessage().getBody(String.class);
+                    int attempt = e.getMessage().getHeader(RqConstants.ATTEMPT, Integer.class);
+                    if (body.equals("broken") || body.equals("flaky") && attempt == 1) {
+                        throw new IllegalStateException(body);
+                    }
+                });
+            }
+        });
+        for (String body : new String[] { "ok", "flaky", "broken" }) {
+            template.sendBody("rq:" + queue + "?retryMax=1&retryInterval=100ms", body);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> stats().get("failed") == 1L && stats().get("active") == 0L
+                                                           && stats().get("scheduled") == 0L);
+    }
+
+    @Test
+    void jmxShowsDepthsAndTotalsAndRunsOperations() throws Exception {
+        runMixedJobs();
+        template.sendBodyAndHeader("rq:" + queue + "?retryMax=1&retryInterval=100ms", "later", RqConstants.DELAY, "1h");
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        // the route's endpoint: the consumer and the producers above share it (same URI)
+        ObjectName endpoint = server.queryNames(new ObjectName("org.apache.camel:type=endpoints,*"), null).stream()
+                .filter(n -> n.getKeyProperty("name").contains("rq://" + queue)).findFirst().orElseThrow();
+        assertThat(server.getAttribute(endpoint, "ScheduledCount")).isEqualTo(1L);
+        assertThat(server.getAttribute(endpoint, "FailedCount")).isEqualTo(1L);
+        assertThat(server.getAttribute(endpoint, "QueuedCount")).isEqualTo(0L);
+        assertThat(server.getAttribute(endpoint, "ActiveCount")).isEqualTo(0L);
+        assertThat(server.getAttribute(endpoint, "EnqueuedTotal")).isEqualTo(4L);
+        assertThat(server.getAttribute(endpoint, "CompletedTotal")).isEqualTo(2L);
+        assertThat(server.getAttribute(endpoint, "RetriedTotal")).isEqualTo(2L);
+        assertThat(server.getAttribute(endpoint, "FailedTotal")).isEqualTo(1L);
+        assertThat(server.getAttribute(endpoint, "StalledTotal")).isEqualTo(0L);
+
+        assertThat(server.invoke(endpoint, "pauseQueue", null, null)).isEqualTo(true);
+        assertThat(server.getAttribute(endpoint, "QueuePaused")).isEqualTo(true);
+        assertThat(server.invoke(endpoint, "resumeQueue", null, null)).isEqualTo(true);
+        assertThat(server.invoke(endpoint, "requeueFailed", null, null)).isEqualTo(1L);
+        // retryMax=1 again: the requeued job fails twice more and is back in the failed registry
+        await().atMost(Duration.ofSeconds(10)).until(() -> stats().get("failed") == 1L && stats().get("active") == 0L
+                                                           && stats().get("queued") == 0L);
+        assertThat(server.invoke(endpoint, "purge", null, null)).isEqualTo(2L);
+        assertThat(stats()).containsEntry("failed", 0L).containsEntry("scheduled", 0L);
+    }
+
+    @Test
+    void micrometerCountsTimesAndGaugesByQueue() throws Exception {
+        runMixedJobs();
+        assertThat(meters.get("rq.jobs.enqueued").tag("queue", queue).counter().count()).isEqualTo(3.0);
+        assertThat(meters.get("rq.jobs.completed").tag("queue", queue).counter().count()).isEqualTo(2.0);
+        assertThat(meters.get("rq.jobs.retried").tag("queue", queue).counter().count()).isEqualTo(2.0);
+        assertThat(meters.get("rq.jobs.failed").tag("queue", queue).counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("rq.jobs.stalled").tag("queue", queue).counter().count()).isEqualTo(0.0);
+        assertThat(meters.get("rq.job.processing").tag("queue", queue).tag("outcome", "completed").timer().count())
+                .isEqualTo(2);
+        assertThat(meters.get("rq.job.processing").tag("queue", queue).tag("outcome", "failed").timer().count())
+                .isEqualTo(3);
+        // first attempts only: 3 jobs
+        assertThat(meters.get("rq.job.queue.wait").tag("queue", queue).timer().count()).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(5)).until(
+                () -> meters.get("rq.queue.depth").tag("queue", queue).tag("state", "failed").gauge().value() == 1.0);
+        assertThat(meters.get("rq.queue.depth").tag("queue", queue).tag("state", "queued").gauge().value()).isZero();
+    }
+
+    @Test
+    void theDevConsoleShowsTheQueuesAsTextAndJson() throws Exception {
+        runMixedJobs();
+        DevConsole console = PluginHelper.getDevConsoleResolver(context).resolveDevConsole("rq");
+        assertThat(console).isInstanceOf(RqDevConsole.class);
+        String text = (String) console.call(DevConsole.MediaType.TEXT);
+        assertThat(text).contains("Queue: " + queue).contains("Failed: 1").contains("completed 2")
+                .contains("retried 2");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) console.call(DevConsole.MediaType.JSON);
+        @SuppressWarnings("unchecked")
+        java.util.List<Map<String, Object>> queues = (java.util.List<Map<String, Object>>) json.get("queues");
+        assertThat(queues).anySatisfy(q -> {
+            assertThat(q).containsEntry("queue", queue).containsEntry("failed", 1L).containsEntry("completedTotal", 2L);
+        });
+    }
+}
