@@ -60,6 +60,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxstalls":
         case "maxStalls": getOrCreateConfiguration(target).setMaxStalls(property(camelContext, int.class, value)); return true;
         case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, java.lang.String.class, value)); return true;
+        case "readinessfailedthreshold":
+        case "readinessFailedThreshold": getOrCreateConfiguration(target).setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
+        case "readinessscheduledthreshold":
+        case "readinessScheduledThreshold": getOrCreateConfiguration(target).setReadinessScheduledThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "redisclient":
         case "redisClient": getOrCreateConfiguration(target).setRedisClient(property(camelContext, io.lettuce.core.RedisClient.class, value)); return true;
         case "redisurl":
@@ -128,6 +132,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxstalls":
         case "maxStalls": return int.class;
         case "operation": return java.lang.String.class;
+        case "readinessfailedthreshold":
+        case "readinessFailedThreshold": return java.lang.Integer.class;
+        case "readinessscheduledthreshold":
+        case "readinessScheduledThreshold": return java.lang.Integer.class;
         case "redisclient":
         case "redisClient": return io.lettuce.core.RedisClient.class;
         case "redisurl":
@@ -192,6 +200,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxstalls":
         case "maxStalls": return getOrCreateConfiguration(target).getMaxStalls();
         case "operation": return getOrCreateConfiguration(target).getOperation();
+        case "readinessfailedthreshold":
+        case "readinessFailedThreshold": return getOrCreateConfiguration(target).getReadinessFailedThreshold();
+        case "readinessscheduledthreshold":
+        case "readinessScheduledThreshold": return getOrCreateConfiguration(target).getReadinessScheduledThreshold();
         case "redisclient":
         case "redisClient": return getOrCreateConfiguration(target).getRedisClient();
         case "redisurl":

@@ -66,6 +66,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "operation": target.getConfiguration().setOperation(property(camelContext, java.lang.String.class, value)); return true;
         case "pollstrategy":
         case "pollStrategy": target.setPollStrategy(property(camelContext, org.apache.camel.spi.PollingConsumerPollStrategy.class, value)); return true;
+        case "readinessfailedthreshold":
+        case "readinessFailedThreshold": target.getConfiguration().setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
+        case "readinessscheduledthreshold":
+        case "readinessScheduledThreshold": target.getConfiguration().setReadinessScheduledThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "redisclient":
         case "redisClient": target.getConfiguration().setRedisClient(property(camelContext, io.lettuce.core.RedisClient.class, value)); return true;
         case "redisurl":
@@ -164,6 +168,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "operation": return java.lang.String.class;
         case "pollstrategy":
         case "pollStrategy": return org.apache.camel.spi.PollingConsumerPollStrategy.class;
+        case "readinessfailedthreshold":
+        case "readinessFailedThreshold": return java.lang.Integer.class;
+        case "readinessscheduledthreshold":
+        case "readinessScheduledThreshold": return java.lang.Integer.class;
         case "redisclient":
         case "redisClient": return io.lettuce.core.RedisClient.class;
         case "redisurl":
@@ -258,6 +266,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "operation": return target.getConfiguration().getOperation();
         case "pollstrategy":
         case "pollStrategy": return target.getPollStrategy();
+        case "readinessfailedthreshold":
+        case "readinessFailedThreshold": return target.getConfiguration().getReadinessFailedThreshold();
+        case "readinessscheduledthreshold":
+        case "readinessScheduledThreshold": return target.getConfiguration().getReadinessScheduledThreshold();
         case "redisclient":
         case "redisClient": return target.getConfiguration().getRedisClient();
         case "redisurl":

@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(46);
+        Set<String> props = new HashSet<>(48);
         props.add("backoffErrorThreshold");
         props.add("backoffIdleThreshold");
         props.add("backoffMultiplier");
@@ -48,6 +48,8 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("operation");
         props.add("pollStrategy");
         props.add("queue");
+        props.add("readinessFailedThreshold");
+        props.add("readinessScheduledThreshold");
         props.add("redisClient");
         props.add("redisUrl");
         props.add("repeatCount");

@@ -152,6 +152,16 @@ public class RqConfiguration implements Cloneable {
                             + " interrupted; a late result of that attempt is ignored. Default: no limit.")
     private String jobTimeout;
 
+    @UriParam(label = "consumer,health",
+              description = "When set, a readiness health check for the queue reports DOWN while more jobs than"
+                            + " this are in the failed registry.")
+    private Integer readinessFailedThreshold;
+
+    @UriParam(label = "consumer,health",
+              description = "When set, a readiness health check for the queue reports DOWN while more jobs than"
+                            + " this wait in the scheduled set (delayed jobs and retries): a retry pile-up.")
+    private Integer readinessScheduledThreshold;
+
     @UriParam(label = "consumer,advanced", defaultValue = "5s",
               description = "How long an idle consumer thread blocks on Redis for a wake-up before it polls"
                             + " again. Enqueues wake it at once; so does the next scheduled job coming due.")
@@ -355,6 +365,22 @@ public class RqConfiguration implements Cloneable {
 
     public void setJobTimeout(String jobTimeout) {
         this.jobTimeout = jobTimeout;
+    }
+
+    public Integer getReadinessFailedThreshold() {
+        return readinessFailedThreshold;
+    }
+
+    public void setReadinessFailedThreshold(Integer readinessFailedThreshold) {
+        this.readinessFailedThreshold = readinessFailedThreshold;
+    }
+
+    public Integer getReadinessScheduledThreshold() {
+        return readinessScheduledThreshold;
+    }
+
+    public void setReadinessScheduledThreshold(Integer readinessScheduledThreshold) {
+        this.readinessScheduledThreshold = readinessScheduledThreshold;
     }
 
     public String getWaitTimeout() {

@@ -15,6 +15,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Processor;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.ExceptionHandler;
 import org.apache.camel.spi.ScheduledPollConsumerScheduler;
 import org.apache.camel.support.DefaultScheduledPollConsumerScheduler;
@@ -39,6 +40,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     private final Queue<StatefulRedisConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
     private final List<StatefulRedisConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
     private volatile boolean redisUnavailable;
+    private volatile RqQueueHealthCheck queueHealth;
     /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
     private volatile boolean stopping;
 
@@ -77,6 +79,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         settler.start();
         stopping = false;
         leases.start(this);
+        registerQueueHealth();
         super.doStart();
     }
 
@@ -89,6 +92,29 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         closeWaitConnections();
         leases.stop();
         settler.stop();
+        if (queueHealth != null) {
+            HealthCheckRegistry registry = HealthCheckRegistry.get(endpoint.getCamelContext());
+            if (registry != null) {
+                registry.unregister(queueHealth);
+            }
+            queueHealth = null;
+        }
+    }
+
+    private void registerQueueHealth() {
+        RqConfiguration c = endpoint.getConfiguration();
+        if (c.getReadinessFailedThreshold() == null && c.getReadinessScheduledThreshold() == null) {
+            return;
+        }
+        HealthCheckRegistry registry = HealthCheckRegistry.get(endpoint.getCamelContext());
+        if (registry == null) {
+            LOG.warn("Queue {}: readiness thresholds are set but health checks are not enabled in this"
+                     + " CamelContext", endpoint.getQueue());
+            return;
+        }
+        queueHealth = new RqQueueHealthCheck(endpoint, c.getReadinessFailedThreshold(),
+                c.getReadinessScheduledThreshold());
+        registry.register(queueHealth);
     }
 
     @Override

@@ -61,6 +61,57 @@ class HealthTest {
         }
     }
 
+    @Test
+    void aReadinessThresholdFlagsAPileUpOfFailedOrScheduledJobs() throws Exception {
+        try (RedisServer server = RedisServer.builder().port(0).start()) {
+            CamelContext context = contextWithHealth(server);
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("rq:pile?readinessFailedThreshold=1&readinessScheduledThreshold=2&retryMax=1"
+                         + "&retryInterval=1h")
+                            .throwException(new IllegalStateException("down"));
+                }
+            });
+            try {
+                context.start();
+                await().atMost(Duration.ofSeconds(10)).until(() -> state(context, "rq-queue:pile") == HealthCheck.State.UP);
+                var template = context.createProducerTemplate();
+                for (int i = 0; i < 3; i++) {
+                    template.sendBody("rq:pile", "job" + i);
+                }
+                // three retries waiting past the threshold of 2
+                await().atMost(Duration.ofSeconds(10)).until(() -> state(context, "rq-queue:pile") == HealthCheck.State.DOWN);
+                HealthCheck.Result result = result(context, "rq-queue:pile").orElseThrow();
+                assertThat(result.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("readinessScheduledThreshold=2"));
+                assertThat(result.getDetails()).containsEntry("scheduled", 3L);
+                template.sendBody("rq:pile?operation=purge", null);
+                await().atMost(Duration.ofSeconds(10)).until(() -> state(context, "rq-queue:pile") == HealthCheck.State.UP);
+            } finally {
+                context.close();
+            }
+        }
+    }
+
+    private static CamelContext contextWithHealth(RedisServer server) {
+        CamelContext context = new DefaultCamelContext();
+        DefaultHealthCheckRegistry registry = new DefaultHealthCheckRegistry();
+        registry.setCamelContext(context);
+        context.getCamelContextExtension().addContextPlugin(HealthCheckRegistry.class, registry);
+        RqComponent rq = new RqComponent();
+        rq.getConfiguration().setRedisUrl(server.uri());
+        context.addComponent("rq", rq);
+        return context;
+    }
+
+    private static Optional<HealthCheck.Result> result(CamelContext context, String id) {
+        return HealthCheckHelper.invoke(context).stream().filter(r -> r.getCheck().getId().equals(id)).findFirst();
+    }
+
+    private static HealthCheck.State state(CamelContext context, String id) {
+        return result(context, id).map(HealthCheck.Result::getState).orElse(HealthCheck.State.UNKNOWN);
+    }
+
     private static HealthCheck.State consumerState(CamelContext context) {
         Optional<HealthCheck.Result> consumer = HealthCheckHelper.invoke(context).stream()
                 .filter(r -> r.getCheck().getId().equals("consumer:jobs")).findFirst();

@@ -1,0 +1,76 @@
+package io.camelrq;
+
+import java.util.Map;
+
+import io.camelrq.store.QueueStats;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckResultBuilder;
+
+/**
+ * Readiness of one queue: DOWN when its failed registry or its scheduled set (delayed jobs and retries)
+ * has grown past the consumer's threshold, so a retry pile-up or a wave of failures shows before anyone
+ * looks at the queue. Registered by a consumer that sets readinessFailedThreshold or
+ * readinessScheduledThreshold.
+ */
+final class RqQueueHealthCheck implements HealthCheck {
+
+    private final RqEndpoint endpoint;
+    private final Integer failedThreshold;
+    private final Integer scheduledThreshold;
+    private volatile boolean enabled = true;
+
+    RqQueueHealthCheck(RqEndpoint endpoint, Integer failedThreshold, Integer scheduledThreshold) {
+        this.endpoint = endpoint;
+        this.failedThreshold = failedThreshold;
+        this.scheduledThreshold = scheduledThreshold;
+    }
+
+    @Override
+    public String getGroup() {
+        return "camel";
+    }
+
+    @Override
+    public String getId() {
+        return "rq-queue:" + endpoint.getQueue();
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    @Override
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        // a deep queue does not mean the application must be restarted
+        return false;
+    }
+
+    @Override
+    public Result call(Map<String, Object> options) {
+        HealthCheckResultBuilder result = HealthCheckResultBuilder.on(this);
+        QueueStats stats;
+        try {
+            stats = endpoint.currentStats();
+        } catch (RuntimeException e) {
+            return result.down().message("Queue " + endpoint.getQueue() + ": Redis is unavailable").error(e).build();
+        }
+        result.detail("queue", endpoint.getQueue()).detail("failed", stats.failed())
+                .detail("scheduled", stats.scheduled()).detail("queued", stats.queued());
+        if (failedThreshold != null && stats.failed() > failedThreshold) {
+            return result.down().message("Queue " + endpoint.getQueue() + " has " + stats.failed()
+                                         + " failed jobs (readinessFailedThreshold=" + failedThreshold + ")").build();
+        }
+        if (scheduledThreshold != null && stats.scheduled() > scheduledThreshold) {
+            return result.down().message("Queue " + endpoint.getQueue() + " has " + stats.scheduled()
+                                         + " delayed jobs and retries waiting (readinessScheduledThreshold="
+                                         + scheduledThreshold + ")").build();
+        }
+        return result.up().build();
+    }
+}
