@@ -59,8 +59,13 @@ public class RqComponent extends DefaultComponent {
 
     private synchronized ClientResources clientResources() {
         if (clientResources == null) {
-            // a small pool: the work is network-bound, and the machines we target have few cores
-            clientResources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+            // A small pool: the work is network-bound, and the machines we target have few cores. Reconnect
+            // attempts back off to at most 2 s (Lettuce's default is 30 s), so consumers resume within
+            // seconds of Redis coming back.
+            clientResources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                    .reconnectDelay(io.lettuce.core.resource.Delay.fullJitter(Duration.ofMillis(50), Duration.ofSeconds(2),
+                            2, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .build();
         }
         return clientResources;
     }
