@@ -38,7 +38,11 @@ final class JobCodec {
     }
 
     EncodedBody encodeBody(Exchange exchange) {
-        Object body = exchange.getMessage().getBody();
+        return encodeBody(exchange.getMessage().getBody(), exchange);
+    }
+
+    /** @param exchange for type conversion of streams */
+    EncodedBody encodeBody(Object body, Exchange exchange) {
         if (body == null) {
             return new EncodedBody(ENC_NULL, "");
         }
@@ -60,6 +64,25 @@ final class JobCodec {
                                                + ": it cannot be serialized as JSON (" + e.getOriginalMessage() + ")",
                     e);
         }
+    }
+
+    /** Bytes of the text in UTF-8, counted without encoding it (the payload limit is checked on every enqueue). */
+    static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /**

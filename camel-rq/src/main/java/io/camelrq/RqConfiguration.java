@@ -80,8 +80,11 @@ public class RqConfiguration implements Cloneable {
     // ---- producer ------------------------------------------------------------------------------------
 
     @UriParam(label = "producer", defaultValue = "enqueue",
-              enums = "enqueue,stats,requeueFailed,purge,getJob,listFailed,listScheduled,deleteJob,cancel,pause,resume",
-              description = "What the producer does: enqueue the message as a job; stats (the body becomes a"
+              enums = "enqueue,enqueueAll,stats,requeueFailed,purge,getJob,listFailed,listScheduled,deleteJob,cancel,"
+                      + "pause,resume",
+              description = "What the producer does: enqueue the message as a job; enqueueAll (one job per element"
+                            + " of a collection or array body, in a few round trips; the body becomes the job ids);"
+                            + " stats (the body becomes a"
                             + " Map of queue depths); requeueFailed (all failed jobs, or the one named by"
                             + " CamelRqJobId, go back to ready); purge (delete every job of the queue); getJob"
                             + " (the body becomes a Map describing the job named by CamelRqJobId, or null);"

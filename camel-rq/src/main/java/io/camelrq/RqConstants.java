@@ -44,13 +44,14 @@ public final class RqConstants {
             + " comma-separated list).", javaType = "String")
     public static final String RETRY_INTERVAL = "CamelRqRetryInterval";
 
-    @Metadata(label = "producer", description = "Overrides the operation option for this exchange: enqueue, stats,"
+    @Metadata(label = "producer", description = "Overrides the operation option for this exchange: enqueue, enqueueAll, stats,"
             + " requeueFailed, purge, getJob, listFailed, listScheduled, deleteJob, cancel, pause or resume.",
               javaType = "String")
     public static final String OPERATION = "CamelRqOperation";
 
     @Metadata(label = "producer", description = "Set by enqueue: false when a job with the same id was still"
-            + " queued, scheduled or active, so nothing new was enqueued.", javaType = "Boolean")
+            + " queued, scheduled or active, so nothing new was enqueued. Set by enqueueAll: how many jobs were"
+            + " enqueued.", javaType = "Object")
     public static final String ENQUEUED = "CamelRqEnqueued";
 
     @Metadata(label = "consumer", description = "On an exchange sent to deadLetterUri: why the job was given up,"

@@ -19,6 +19,12 @@ public enum RqOperation {
             return producer.enqueue(exchange);
         }
     },
+    ENQUEUE_ALL("enqueueAll") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return producer.enqueueAll(exchange);
+        }
+    },
     STATS("stats") {
         @Override
         CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {

@@ -177,6 +177,31 @@ class EnqueueConsumeTest extends RqTestSupport {
     }
 
     @Test
+    void enqueueAllMakesOneJobPerElementSharingHeadersAndRetryConfig() throws Exception {
+        Exchange sent = template.request("rq:" + queue + "?operation=enqueueAll&retryMax=2", e -> {
+            e.getMessage().setBody(List.of("a", Map.of("k", 1), new byte[] { 7 }));
+            e.getMessage().setHeader("tenant", "acme");
+        });
+        assertThat(sent.getException()).isNull();
+        @SuppressWarnings("unchecked")
+        List<String> ids = sent.getMessage().getBody(List.class);
+        assertThat(ids).hasSize(3).doesNotHaveDuplicates();
+        assertThat(sent.getMessage().getHeader(RqConstants.ENQUEUED)).isEqualTo(3);
+        assertThat(redisCli.lrange(key("ready"), 0, -1)).containsExactlyElementsOf(ids);
+        assertThat(jobHash(ids.get(1))).containsEntry("retry", "max=2").containsEntry("enc", "json");
+
+        consume("");
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+        assertThat(received).allSatisfy(e -> assertThat(e.getMessage().getHeader("tenant")).isEqualTo("acme"));
+        assertThat(received.get(0).getMessage().getBody()).isEqualTo("a");
+        assertThat(received.get(1).getMessage().getBody()).isEqualTo("{\"k\":1}");
+        assertThat(received.get(2).getMessage().getBody()).isEqualTo(new byte[] { 7 });
+
+        Exchange notAList = template.request("rq:" + queue + "?operation=enqueueAll", e -> e.getMessage().setBody("x"));
+        assertThat(notAList.getException()).hasMessageContaining("collection or an array");
+    }
+
+    @Test
     void keyPrefixNamespacesEveryKey() {
         template.sendBody("rq:" + queue + "?keyPrefix=billing", "a");
         assertThat(redisCli.keys("billing:{" + queue + "}:*")).contains("billing:{" + queue + "}:ready");
