@@ -1,7 +1,6 @@
 package io.camelrq.fault;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +30,6 @@ final class ChildJvm implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
-    private final long startedAt = System.nanoTime();
 
     private ChildJvm(String name, Process process, Path log) {
         this.name = name;
@@ -115,9 +113,10 @@ final class ChildJvm implements AutoCloseable {
         return this;
     }
 
-    /** Seconds from start to ready, as seen from here (call after {@link #awaitReady}). */
-    double secondsSinceStart() {
-        return (System.nanoTime() - startedAt) / 1e9;
+    /** The consumer JVM's uptime when its route was running, in ms, as it reported; -1 if not ready yet. */
+    long readyUptimeMs() {
+        return logText().lines().filter(l -> l.startsWith(ConsumerMain.READY + " ")).findFirst()
+                .map(l -> l.replaceAll(".* uptimeMs=(\\d+).*", "$1")).map(Long::parseLong).orElse(-1L);
     }
 
     /** kill -9, and waits until the process is gone. */
@@ -131,24 +130,6 @@ final class ChildJvm implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         LIVE.remove(process);
-    }
-
-    /** Asks the consumer to stop its CamelContext and exit; SIGKILL if it has not exited within the timeout. */
-    void stopGracefully(Duration timeout) {
-        try {
-            OutputStream stdin = process.getOutputStream();
-            stdin.write("stop\n".getBytes(StandardCharsets.UTF_8));
-            stdin.flush();
-            if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                LIVE.remove(process);
-                return;
-            }
-        } catch (IOException e) {
-            // already gone
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        kill();
     }
 
     String tail() {

@@ -49,7 +49,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 public final class ConsumerMain {
 
     static final String READY = "READY";
-    static final long LATE_MS = 4300;
+    static final long LATE_MS = 5600;
 
     private final String queue;
     private final String behavior;
@@ -115,7 +115,8 @@ public final class ConsumerMain {
             }
         });
         context.start();
-        System.out.println(READY + " " + name + " pid=" + ProcessHandle.current().pid() + " uri=" + uri);
+        System.out.println(READY + " " + name + " pid=" + ProcessHandle.current().pid() + " uptimeMs="
+                           + java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() + " uri=" + uri);
         System.out.flush();
         // Camel's threads are daemons: keep the JVM up until "stop", end of stdin or SIGKILL
         new java.util.concurrent.CountDownLatch(1).await();

@@ -18,18 +18,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class JobTimeoutFaultTest {
 
-    /** Under jobTimeout, and long enough that attempt 1 returns (at 4.3 s) while attempt 2 (from ~3.1 s) runs. */
-    private static final long ATTEMPT2_SLOW_MS = 2500;
+    /** Under jobTimeout, and long enough that attempt 1 returns (at 5.6 s) while attempt 2 (from ~4.1 s) runs. */
+    private static final long ATTEMPT2_SLOW_MS = 3000;
 
     @Test
     void aTimedOutAttemptIsRetriedAndItsLateSuccessCompletesNothing() throws Exception {
         long t0 = System.nanoTime();
         String queue = "timeout";
         // 8 threads: the 4 stuck first attempts leave 4 free for the retries
-        String options = "jobTimeout=3s&retryMax=1&retryInterval=100ms&concurrentConsumers=8&maxMessagesPerPoll=1"
+        String options = "jobTimeout=4s&retryMax=1&retryInterval=100ms&concurrentConsumers=8&maxMessagesPerPoll=1"
                          + "&visibilityTimeout=2s&waitTimeout=1s";
-        // per job: attempt 1 times out at 3 s and returns at 4.3 s; attempt 2 starts at ~3.1 s and ends at
-        // ~5.6 s (slow-*: attempt 1 returns while it runs) or at once (fast-*: attempt 1 returns after the ack)
+        // per job: attempt 1 times out at 4 s and returns at 5.6 s; attempt 2 starts at ~4.1 s and ends at
+        // ~7.1 s (slow-*: attempt 1 returns while it runs) or at once (fast-*: attempt 1 returns after the ack)
         List<String> slow = List.of("slow-1", "slow-2");
         List<String> fast = List.of("fast-1", "fast-2");
         List<String> ids = new ArrayList<>(slow);
@@ -62,7 +62,7 @@ class JobTimeoutFaultTest {
             long timeouts = consumer.logLines("ran longer than jobTimeout");
             long staleAcks = consumer.logLines("this result was not recorded");
             Fault.summary(String.format(java.util.Locale.ROOT,
-                    "FAULT job-timeout: jobs=%d jobTimeout=3s attempt1 returns after %dms; attempt2 runs=%s"
+                    "FAULT job-timeout: jobs=%d jobTimeout=4s attempt1 returns after %dms; attempt2 runs=%s"
                     + " late attempt1 returns=%d timeoutsLogged=%d staleAcksLogged=%d jobHashesLeft=%d stats=%s wall=%s",
                     ids.size(), ConsumerMain.LATE_MS, runs, ids.stream()
                             .mapToLong(id -> attempts.getOrDefault(id + ":1:late", 0L)).sum(),
