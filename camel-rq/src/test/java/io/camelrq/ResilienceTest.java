@@ -213,15 +213,18 @@ class ResilienceTest extends RqTestSupport {
         // idle for 2 s: the consumer is blocked on the wake-up key, not polling
         assertThat(scriptCalls() - callsBefore).isLessThanOrEqualTo(4);
 
+        List<Long> pickups = new java.util.ArrayList<>();
         for (int i = 0; i < 5; i++) {
             long sent = System.nanoTime();
             template.sendBody("rq:" + queue, "ping");
-            await().atMost(Duration.ofSeconds(5)).until(() -> startedAt.size() > 0);
-            long pickupMs = (startedAt.remove(0) - sent) / 1_000_000;
-            // the benchmark measures the real latency; this only proves there is no poll sleep in the way
-            assertThat(pickupMs).isLessThan(250);
+            await().atMost(Duration.ofSeconds(15)).until(() -> startedAt.size() > 0);
+            pickups.add((startedAt.remove(0) - sent) / 1_000_000);
             Thread.sleep(100);
         }
+        // Without the wake-up each pickup would wait out the 10 s waitTimeout. The benchmark measures the
+        // real latency (milliseconds); these bounds only have to survive a loaded 2-core machine.
+        assertThat(pickups).allSatisfy(ms -> assertThat(ms).isLessThan(3000));
+        assertThat(pickups.stream().sorted().toList().get(2)).isLessThan(1000);
     }
 
     private long scriptCalls() {
