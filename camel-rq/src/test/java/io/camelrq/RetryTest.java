@@ -22,7 +22,7 @@ import static org.awaitility.Awaitility.await;
 class RetryTest extends RqTestSupport {
 
     /** Upper slack on every measured gap. */
-    private static final long SLACK_MS = 1500;
+    private static final long SLACK_MS = 2000;
 
     private final List<Long> attemptTimes = new CopyOnWriteArrayList<>();
     private final List<Integer> attempts = new CopyOnWriteArrayList<>();
