@@ -29,7 +29,11 @@ final class JobSettler {
     private static final Logger LOG = LoggerFactory.getLogger(JobSettler.class);
 
     private final RqEndpoint endpoint;
+    private static final int MAX_CACHED_POLICIES = 256;
+
     private volatile ProducerTemplate deadLetter;
+    private final java.util.Map<String, RetryPolicy> policies = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger acksInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     JobSettler(RqEndpoint endpoint) {
         this.endpoint = endpoint;
@@ -42,6 +46,7 @@ final class JobSettler {
     }
 
     void stop() throws Exception {
+        awaitAcksInFlight();
         if (deadLetter != null) {
             deadLetter.stop();
             deadLetter = null;
@@ -56,6 +61,20 @@ final class JobSettler {
      * @throws IllegalArgumentException when the stored config itself cannot be decoded
      */
     RetryPolicy policyOf(ClaimedJob job) {
+        // Jobs of one queue mostly share a handful of retry configs: decode and merge each once.
+        RetryPolicy cached = policies.get(job.retry());
+        if (cached != null) {
+            return cached;
+        }
+        RetryPolicy policy = resolvePolicy(job);
+        if (policies.size() >= MAX_CACHED_POLICIES) {
+            policies.clear();
+        }
+        policies.put(job.retry(), policy);
+        return policy;
+    }
+
+    private RetryPolicy resolvePolicy(ClaimedJob job) {
         RetrySpec own = RetrySpec.decode(job.retry());
         try {
             return own.overriding(endpoint.retrySpec()).toPolicy();
@@ -66,18 +85,41 @@ final class JobSettler {
         }
     }
 
+    /**
+     * Acks without waiting: the worker goes on to its next job while the ack travels, pipelined with the
+     * other threads' commands. Nothing is lost by not waiting: an ack that fails leaves the job active
+     * until its lease expires and it is recovered (at-least-once). Stopping waits for acks in flight.
+     */
     void ack(ClaimedJob job, long processingNanos) {
+        CompletableFuture<Boolean> acked;
         try {
-            if (await(endpoint.store().ack(job.id(), job.token(), endpoint.resultTtl().toMillis()))) {
+            acked = endpoint.store().ack(job.id(), job.token(), endpoint.resultTtl().toMillis());
+        } catch (RuntimeException e) {
+            LOG.warn("Queue {}: could not ack job {}; it stays active until its lease expires: {}",
+                    endpoint.getQueue(), job.id(), e.getMessage());
+            return;
+        }
+        acksInFlight.incrementAndGet();
+        acked.whenComplete((owned, error) -> {
+            acksInFlight.decrementAndGet();
+            if (error != null) {
+                LOG.warn("Queue {}: could not ack job {}; it stays active until its lease expires: {}",
+                        endpoint.getQueue(), job.id(), error.getMessage());
+            } else if (owned) {
                 endpoint.metrics().completed(processingNanos, queueWaitMs(job));
             } else {
                 LOG.warn("Queue {}: job {} attempt {} finished after it lost ownership of the job (lease expired,"
                          + " timed out or purged); this result was not recorded", endpoint.getQueue(), job.id(),
                         job.attempt());
             }
-        } catch (Exception e) {
-            LOG.warn("Queue {}: could not ack job {}; it stays active until its lease expires: {}",
-                    endpoint.getQueue(), job.id(), e.getMessage());
+        });
+    }
+
+    /** Waits (bounded) for acks still on their way, so a stopping consumer does not leave them behind. */
+    void awaitAcksInFlight() throws InterruptedException {
+        long deadline = System.nanoTime() + endpoint.commandTimeout().toNanos();
+        while (acksInFlight.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
         }
     }
 

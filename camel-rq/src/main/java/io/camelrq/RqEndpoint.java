@@ -41,6 +41,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     // Options parsed and checked once by validateOptions(), so the hot paths never parse text.
     private RetrySpec retrySpec;
     private RetrySpec jobRetrySpec;
+    private String jobRetryEncoded;
     private Duration commandTimeout;
     private Duration jobDelay;
     private Duration resultTtl;
@@ -85,6 +86,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
                 uriOptions.contains("retryMaxInterval") ? c.getRetryMaxInterval() : null,
                 uriOptions.contains("retryJitter") ? c.getRetryJitter() : null,
                 uriOptions.contains("retryOn") ? c.getRetryOn() : null);
+        jobRetryEncoded = jobRetrySpec.encode();
         commandTimeout = positive("commandTimeout", Durations.parse(c.getCommandTimeout(), "commandTimeout"));
         jobDelay = c.getJobDelay() == null ? null : Durations.parse(c.getJobDelay(), "jobDelay");
         resultTtl = Durations.parse(c.getResultTtl(), "resultTtl");
@@ -294,6 +296,11 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     /** The retry config a producer stores with each job: the retry options of its URI only. */
     RetrySpec jobRetrySpec() {
         return jobRetrySpec;
+    }
+
+    /** {@link #jobRetrySpec()} in its stored form, encoded once. */
+    String jobRetryEncoded() {
+        return jobRetryEncoded;
     }
 
     Duration commandTimeout() {

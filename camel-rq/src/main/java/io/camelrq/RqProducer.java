@@ -134,17 +134,18 @@ public class RqProducer extends DefaultProducer {
     private String retryConfig(Message message) {
         Integer max = message.getHeader(RqConstants.RETRY_MAX, Integer.class);
         String interval = message.getHeader(RqConstants.RETRY_INTERVAL, String.class);
-        RetrySpec spec = endpoint.jobRetrySpec();
-        if (max != null || interval != null) {
-            try {
-                spec = RetrySpec.fromOptions(max, interval, null, null, null, null, null).overriding(spec);
-                spec.validate();
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Invalid retry headers " + RqConstants.RETRY_MAX + "/"
-                                                   + RqConstants.RETRY_INTERVAL + ": " + e.getMessage(), e);
-            }
+        if (max == null && interval == null) {
+            return endpoint.jobRetryEncoded();
         }
-        return spec.encode();
+        try {
+            RetrySpec spec = RetrySpec.fromOptions(max, interval, null, null, null, null, null)
+                    .overriding(endpoint.jobRetrySpec());
+            spec.validate();
+            return spec.encode();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid retry headers " + RqConstants.RETRY_MAX + "/"
+                                               + RqConstants.RETRY_INTERVAL + ": " + e.getMessage(), e);
+        }
     }
 
     private static long runAtMillis(Message message) {
