@@ -22,11 +22,13 @@ final class JobMetrics {
     private final LongAdder failed = new LongAdder();
     private final LongAdder stalled = new LongAdder();
     private volatile MicrometerJobMetrics micrometer;
+    private volatile QueueDepths depths;
 
     /** Publishes to Micrometer if the application has it; otherwise only counts. */
-    void bind(CamelContext context, RqEndpoint endpoint) {
+    void bind(CamelContext context, RqEndpoint endpoint, QueueDepths sharedDepths) {
+        depths = sharedDepths;
         if (MICROMETER_PRESENT && micrometer == null) {
-            micrometer = MicrometerJobMetrics.bindIfRegistry(context, endpoint);
+            micrometer = MicrometerJobMetrics.bindIfRegistry(context, endpoint, sharedDepths);
             if (micrometer != null) {
                 LOG.debug("Queue {}: publishing Micrometer metrics", endpoint.getQueue());
             }
@@ -87,9 +89,9 @@ final class JobMetrics {
 
     /** Latest queue depths seen by this endpoint, for the depth gauges. */
     void depths(QueueStats stats) {
-        MicrometerJobMetrics m = micrometer;
-        if (m != null) {
-            m.depths(stats);
+        QueueDepths shared = depths;
+        if (shared != null) {
+            shared.update(stats);
         }
     }
 

@@ -2,8 +2,6 @@ package io.camelrq;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.camelrq.store.QueueStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,12 +21,7 @@ final class MicrometerJobMetrics {
     private final Counter retried;
     private final Counter failed;
     private final Counter stalled;
-    private final AtomicLong queued = new AtomicLong();
-    private final AtomicLong scheduled = new AtomicLong();
-    private final AtomicLong active = new AtomicLong();
-    private final AtomicLong failedDepth = new AtomicLong();
-
-    private MicrometerJobMetrics(MeterRegistry registry, String queue) {
+    private MicrometerJobMetrics(MeterRegistry registry, String queue, QueueDepths depths) {
         this.registry = registry;
         this.tags = Tags.of("queue", queue);
         this.enqueued = Counter.builder("rq.jobs.enqueued").description("Jobs enqueued").tags(tags).register(registry);
@@ -38,10 +31,10 @@ final class MicrometerJobMetrics {
                 .tags(tags).register(registry);
         this.stalled = Counter.builder("rq.jobs.stalled").description("Attempts recovered after their lease expired")
                 .tags(tags).register(registry);
-        gauge("queued", queued);
-        gauge("scheduled", scheduled);
-        gauge("active", active);
-        gauge("failed", failedDepth);
+        gauge("queued", depths.queued);
+        gauge("scheduled", depths.scheduled);
+        gauge("active", depths.active);
+        gauge("failed", depths.failed);
     }
 
     private void gauge(String state, AtomicLong value) {
@@ -50,9 +43,9 @@ final class MicrometerJobMetrics {
                 .tags(tags.and("state", state)).register(registry);
     }
 
-    static MicrometerJobMetrics bindIfRegistry(CamelContext context, RqEndpoint endpoint) {
+    static MicrometerJobMetrics bindIfRegistry(CamelContext context, RqEndpoint endpoint, QueueDepths depths) {
         MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
-        return registry == null ? null : new MicrometerJobMetrics(registry, endpoint.getQueue());
+        return registry == null ? null : new MicrometerJobMetrics(registry, endpoint.getQueue(), depths);
     }
 
     void enqueued(int jobs) {
@@ -83,10 +76,4 @@ final class MicrometerJobMetrics {
         stalled.increment();
     }
 
-    void depths(QueueStats stats) {
-        queued.set(stats.queued());
-        scheduled.set(stats.scheduled());
-        active.set(stats.active());
-        failedDepth.set(stats.failed());
-    }
 }

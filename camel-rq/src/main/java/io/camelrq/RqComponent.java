@@ -23,6 +23,7 @@ public class RqComponent extends DefaultComponent {
     private RqConfiguration configuration = new RqConfiguration();
 
     private final Map<String, RedisConnections> connections = new ConcurrentHashMap<>();
+    private final Map<String, QueueDepths> depths = new ConcurrentHashMap<>();
     private volatile ClientResources clientResources;
 
     @Override
@@ -55,6 +56,11 @@ public class RqComponent extends DefaultComponent {
         String key = config.getRedisUrl() + "|" + commandTimeout;
         return connections.computeIfAbsent(key,
                 k -> RedisConnections.create(config.getRedisUrl(), clientResources(), commandTimeout));
+    }
+
+    /** The depth holder of one queue, shared by all its endpoints. */
+    QueueDepths depthsOf(io.camelrq.store.QueueKeys keys) {
+        return depths.computeIfAbsent(keys.jobPrefix(), k -> new QueueDepths());
     }
 
     private synchronized ClientResources clientResources() {

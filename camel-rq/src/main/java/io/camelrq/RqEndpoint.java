@@ -238,12 +238,12 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     @ManagedOperation(description = "Moves every failed job back to ready; returns how many")
     public long requeueFailed() {
-        return await(store().requeueAllFailed());
+        return await(store().requeueAllFailed(), RqOperation.REQUEUE_FAILED);
     }
 
     @ManagedOperation(description = "Deletes every job of the queue in every state; returns how many")
     public long purge() {
-        return await(store().purge());
+        return await(store().purge(), RqOperation.PURGE);
     }
 
     @ManagedOperation(description = "Consumers stop claiming from this queue; producers keep enqueuing")
@@ -257,8 +257,12 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     }
 
     private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+        return await(future, RqOperation.STATS);
+    }
+
+    private <T> T await(java.util.concurrent.CompletableFuture<T> future, RqOperation like) {
         try {
-            return future.get(commandTimeout.toMillis() * 2 + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return future.get(like.waitBudget(commandTimeout).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             throw new org.apache.camel.RuntimeCamelException(e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
@@ -281,7 +285,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        metrics.bind(getCamelContext(), this);
+        metrics.bind(getCamelContext(), this, ((RqComponent) getComponent()).depthsOf(keys));
     }
 
     JobCodec codec() {

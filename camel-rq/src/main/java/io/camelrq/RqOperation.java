@@ -94,6 +94,16 @@ public enum RqOperation {
 
     abstract CompletableFuture<Void> execute(RqProducer producer, Exchange exchange);
 
+    /**
+     * How long the producer waits for the operation. Every Redis command is bounded by commandTimeout;
+     * operations that run as many chunked script calls (bulk enqueue, purge, requeue of every failed job)
+     * get a budget for many of them, so a large but healthy run is not reported as failed midway.
+     */
+    java.time.Duration waitBudget(java.time.Duration commandTimeout) {
+        boolean chunked = this == ENQUEUE_ALL || this == PURGE || this == REQUEUE_FAILED;
+        return chunked ? commandTimeout.multipliedBy(20) : commandTimeout.multipliedBy(2).plusSeconds(1);
+    }
+
     public String optionValue() {
         return optionValue;
     }

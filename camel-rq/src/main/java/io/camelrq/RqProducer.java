@@ -39,13 +39,12 @@ public class RqProducer extends DefaultProducer {
                 : RqOperation.parse(fromHeader, "header " + RqConstants.OPERATION);
         CompletableFuture<Void> result = operation.execute(this, exchange);
         try {
-            // commandTimeout bounds each command; the margin covers chunked operations' several calls
-            result.get(endpoint.commandTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+            result.get(operation.waitBudget(endpoint.commandTimeout()).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         } catch (TimeoutException e) {
-            throw new TimeoutException("Queue " + endpoint.getQueue() + ": Redis did not answer within "
-                                       + endpoint.commandTimeout());
+            throw new TimeoutException("Queue " + endpoint.getQueue() + ": operation " + operation.optionValue()
+                                       + " did not finish within " + operation.waitBudget(endpoint.commandTimeout()));
         }
     }
 

@@ -1,0 +1,24 @@
+package io.camelrq;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.camelrq.store.QueueStats;
+
+/**
+ * The last depths read from Redis for one queue, shared by every endpoint of that queue in the component,
+ * so depth gauges show the same numbers whichever endpoint registered them first.
+ */
+final class QueueDepths {
+
+    final AtomicLong queued = new AtomicLong();
+    final AtomicLong scheduled = new AtomicLong();
+    final AtomicLong active = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+
+    void update(QueueStats stats) {
+        queued.set(stats.queued());
+        scheduled.set(stats.scheduled());
+        active.set(stats.active());
+        failed.set(stats.failed());
+    }
+}
