@@ -117,6 +117,16 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         registry.register(queueHealth);
     }
 
+    /**
+     * Camel's shutdown waits for a poll in progress before stopping the consumer; an idle poll is blocked on
+     * the wake-up key, so end that wait now rather than after waitTimeout.
+     */
+    @Override
+    public void prepareShutdown(boolean suspendOnly, boolean forced) {
+        super.prepareShutdown(suspendOnly, forced);
+        closeWaitConnections();
+    }
+
     @Override
     protected void doSuspend() throws Exception {
         closeWaitConnections();

@@ -204,6 +204,21 @@ class LeaseTest extends RqTestSupport {
     }
 
     @Test
+    void anIdleConsumerStopsWithoutWaitingOutItsBlockingWait() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?waitTimeout=60s").routeId("idle").log("never");
+            }
+        });
+        Thread.sleep(500);
+        long start = System.nanoTime();
+        context.getRouteController().stopRoute("idle");
+        // far below the 60 s wait it was blocked in
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5000);
+    }
+
+    @Test
     void stoppingTheRouteFinishesTheRunningJobAndReleasesTheUnstartedOnesAtOnce() throws Exception {
         for (int i = 0; i < 5; i++) {
             enqueue("?retryMax=0");

@@ -89,7 +89,7 @@ class ObservabilityTest extends RqTestSupport {
     void micrometerCountsTimesAndGaugesByQueue() throws Exception {
         // another endpoint of the same queue registers the depth gauges first; the consumer's refreshes
         // must still reach them
-        template.requestBody("rq:" + queue + "?operation=stats", null);
+        template.requestBody("rq:" + queue + "?operation=stats", (Object) null);
         runMixedJobs();
         assertThat(meters.get("rq.jobs.enqueued").tag("queue", queue).counter().count()).isEqualTo(3.0);
         assertThat(meters.get("rq.jobs.completed").tag("queue", queue).counter().count()).isEqualTo(2.0);
