@@ -3,7 +3,11 @@ package io.camelrq;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.camelrq.retry.RetryPolicy;
@@ -154,10 +158,10 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             claim = claim(store);
             if (claim.jobs().isEmpty() && !stopping && isRunAllowed()) {
                 long nextDue = claim.msUntilNextDue();
-                long wait = nextDue >= 0 ? Math.min(nextDue, endpoint.waitTimeout().toMillis())
-                        : endpoint.waitTimeout().toMillis();
+                boolean dueFirst = nextDue >= 0 && nextDue < endpoint.waitTimeout().toMillis();
+                long wait = dueFirst ? nextDue : endpoint.waitTimeout().toMillis();
                 if (wait > 0) {
-                    awaitWork(store, wait);
+                    awaitWork(store, wait, dueFirst);
                 }
                 claim = claim(store);
             }
@@ -194,24 +198,43 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
                 endpoint.visibilityTimeout().toMillis()));
     }
 
-    private void awaitWork(JobStore store, long timeoutMs) {
+    /**
+     * Waits for a wake-up marker, or until the next scheduled job is due. Redis ends a blocking wait only on
+     * its timer tick (every 100 ms at the default hz 10), which would make due jobs up to 100 ms late, so the
+     * wait is timed here instead: when it ends first, the BLPOP still runs out on the server, its connection
+     * sits out until then, and a marker it takes meanwhile is put back for another consumer.
+     */
+    private void awaitWork(JobStore store, long timeoutMs, boolean dueFirst) throws Exception {
         StatefulRedisConnection<String, String> connection = idleWaitConnections.poll();
         if (connection == null) {
             connection = endpoint.connections().openBlocking(endpoint.waitTimeout());
             waitConnections.add(connection);
         }
-        boolean healthy = false;
+        StatefulRedisConnection<String, String> waiting = connection;
+        CompletableFuture<Boolean> wait = store.awaitWork(waiting, timeoutMs);
         try {
-            store.awaitWork(connection, timeoutMs);
-            healthy = true;
-        } finally {
-            if (healthy && !stopping) {
-                idleWaitConnections.add(connection);
-            } else if (waitConnections.remove(connection)) {
-                // interrupted or broken mid-wait: its reply may still arrive, so never reuse it
-                // (unless the stop closed it already)
-                connection.closeAsync();
-            }
+            // no job due sooner: let Redis end the wait (the margin covers its timer tick)
+            wait.get(dueFirst ? timeoutMs : timeoutMs + 1000, TimeUnit.MILLISECONDS);
+            releaseWaitConnection(waiting, true);
+        } catch (TimeoutException dueNow) {
+            wait.whenComplete((tookMarker, error) -> {
+                if (Boolean.TRUE.equals(tookMarker) && !stopping) {
+                    store.wake();
+                }
+                releaseWaitConnection(waiting, error == null);
+            });
+        } catch (ExecutionException | InterruptedException e) {
+            releaseWaitConnection(waiting, false);
+            throw e;
+        }
+    }
+
+    private void releaseWaitConnection(StatefulRedisConnection<String, String> connection, boolean healthy) {
+        if (healthy && !stopping) {
+            idleWaitConnections.add(connection);
+        } else if (waitConnections.remove(connection)) {
+            // broken mid-wait (or stopping): its reply may still arrive, so never reuse it
+            connection.closeAsync();
         }
     }
 

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -42,6 +41,7 @@ public final class JobStore {
     private static final LuaScript PAUSE = LuaScript.load("pause");
     private static final LuaScript RESUME = LuaScript.load("resume");
     private static final LuaScript LIST_JOBS = LuaScript.load("list_jobs");
+    private static final LuaScript WAKE = LuaScript.load("wake");
 
     private final QueueKeys keys;
     private final RedisAsyncCommands<String, String> redis;
@@ -300,16 +300,20 @@ public final class JobStore {
     }
 
     /**
-     * Blocks until a wake-up marker arrives (an enqueue, a retry or a claim that left work behind) or the
-     * timeout passes. Needs a connection of its own: a blocking command would stall everything pipelined
-     * behind it on the shared connection.
-     *
-     * @return true if woken by a marker
+     * Starts a blocking wait for a wake-up marker (an enqueue, a retry, a resume, or a claim that left work
+     * behind) of at most {@code timeoutMs}. Needs a connection of its own: a blocking command would stall
+     * everything pipelined behind it on the shared connection. The future holds true if a marker was taken.
      */
-    public boolean awaitWork(StatefulRedisConnection<String, String> blockingConnection, long timeoutMs) {
+    public CompletableFuture<Boolean> awaitWork(StatefulRedisConnection<String, String> blockingConnection,
+            long timeoutMs) {
         double seconds = Math.max(timeoutMs, 1) / 1000.0;
-        KeyValue<String, String> marker = blockingConnection.sync().blpop(seconds, keys.wake());
-        return marker != null && marker.hasValue();
+        return blockingConnection.async().blpop(seconds, keys.wake()).toCompletableFuture()
+                .thenApply(marker -> marker != null && marker.hasValue());
+    }
+
+    /** wake: puts a wake-up marker back (if none is there) for a marker taken but not acted on. */
+    public CompletableFuture<Boolean> wake() {
+        return WAKE.<Long> run(redis, ScriptOutputType.INTEGER, new String[] { keys.wake() }).thenApply(r -> r == 1L);
     }
 
     /** Runs a chunked script until a call reports 0, summing what the calls report. */
