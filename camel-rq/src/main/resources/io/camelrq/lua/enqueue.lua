@@ -42,15 +42,27 @@ for i = 0, n - 1 do
     elseif ARGV[base + 5] ~= '' then
       due = now + tonumber(ARGV[base + 5])
     end
-    redis.call('HSET', key, 'body', ARGV[base + 1], 'enc', ARGV[base + 2],
-      'enqueuedAt', now, 'attempt', 0)
-    if ARGV[base + 3] ~= '' then redis.call('HSET', key, 'headers', ARGV[base + 3]) end
-    if ARGV[base + 4] ~= '' then redis.call('HSET', key, 'retry', ARGV[base + 4]) end
+    -- one HSET per job: every field in a single call
+    local fields = { 'body', ARGV[base + 1], 'enc', ARGV[base + 2], 'enqueuedAt', now, 'attempt', 0 }
+    if ARGV[base + 3] ~= '' then
+      fields[#fields + 1] = 'headers'
+      fields[#fields + 1] = ARGV[base + 3]
+    end
+    if ARGV[base + 4] ~= '' then
+      fields[#fields + 1] = 'retry'
+      fields[#fields + 1] = ARGV[base + 4]
+    end
     if due > now then
-      redis.call('HSET', key, 'state', 'scheduled', 'dueAt', due)
+      fields[#fields + 1] = 'state'
+      fields[#fields + 1] = 'scheduled'
+      fields[#fields + 1] = 'dueAt'
+      fields[#fields + 1] = due
+      redis.call('HSET', key, unpack(fields))
       redis.call('ZADD', KEYS[2], due, id)
     else
-      redis.call('HSET', key, 'state', 'queued')
+      fields[#fields + 1] = 'state'
+      fields[#fields + 1] = 'queued'
+      redis.call('HSET', key, unpack(fields))
       redis.call('RPUSH', KEYS[1], id)
       readied = true
     end
