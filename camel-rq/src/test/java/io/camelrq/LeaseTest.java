@@ -11,7 +11,6 @@ import io.camelrq.store.JobStore;
 import io.camelrq.store.QueueKeys;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,14 +34,6 @@ class LeaseTest extends RqTestSupport {
     private void claimAndDie(long leaseMs) {
         ClaimResult claim = store().promoteDueAndClaim(10, leaseMs).join();
         assertThat(claim.jobs()).hasSize(1);
-    }
-
-    private CamelContext newContext() {
-        CamelContext other = new DefaultCamelContext();
-        RqComponent rq = new RqComponent();
-        rq.getConfiguration().setRedisUrl(redis.uri());
-        other.addComponent("rq", rq);
-        return other;
     }
 
     @Test

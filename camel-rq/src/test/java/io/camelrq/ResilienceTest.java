@@ -12,7 +12,6 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ResolveEndpointFailedException;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,14 +22,6 @@ import static org.awaitility.Awaitility.await;
 
 /** Restarts, several consumers, bad options, bad data and an unreachable Redis. */
 class ResilienceTest extends RqTestSupport {
-
-    private CamelContext newContext() {
-        CamelContext other = new DefaultCamelContext();
-        RqComponent rq = new RqComponent();
-        rq.getConfiguration().setRedisUrl(redis.uri());
-        other.addComponent("rq", rq);
-        return other;
-    }
 
     @Test
     void aPendingRetrySurvivesARestartAndRunsOnTime() throws Exception {

@@ -54,6 +54,15 @@ public abstract class RqTestSupport extends CamelTestSupport {
         return context;
     }
 
+    /** A second CamelContext on the same Redis, as another JVM would have: for restarts and rival consumers. */
+    protected CamelContext newContext() {
+        CamelContext other = new org.apache.camel.impl.DefaultCamelContext();
+        RqComponent rq = new RqComponent();
+        rq.getConfiguration().setRedisUrl(redis.uri());
+        other.addComponent("rq", rq);
+        return other;
+    }
+
     /** The queue's depths as the stats operation reports them. */
     @SuppressWarnings("unchecked")
     protected Map<String, Long> stats() {
