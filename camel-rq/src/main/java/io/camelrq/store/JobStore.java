@@ -306,7 +306,8 @@ public final class JobStore {
      */
     public CompletableFuture<Boolean> awaitWork(StatefulRedisConnection<String, String> blockingConnection,
             long timeoutMs) {
-        double seconds = Math.max(timeoutMs, 1) / 1000.0;
+        // at least 10 ms: Redis 6.2 reads a BLPOP timeout of 0.001 s as "block forever"
+        double seconds = Math.max(timeoutMs, 10) / 1000.0;
         return blockingConnection.async().blpop(seconds, keys.wake()).toCompletableFuture()
                 .thenApply(marker -> marker != null && marker.hasValue());
     }

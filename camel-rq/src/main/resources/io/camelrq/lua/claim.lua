@@ -28,28 +28,37 @@ end
 
 local ids = redis.call('LPOP', KEYS[1], tonumber(ARGV[2]))
 if ids then
+  -- Tokens come from one queue-wide counter that nothing resets (not
+  -- requeue, not purge, not re-enqueueing the same id), so an outcome from
+  -- an older attempt can never match a newer one. One INCRBY reserves a
+  -- token for every popped id (a dangling id just leaves a gap).
+  local lastToken = redis.call('INCRBY', KEYS[4], #ids)
+  local token = lastToken - #ids
+  local leases = {}
   for _, id in ipairs(ids) do
+    token = token + 1
     local key = prefix .. id
-    if redis.call('EXISTS', key) == 0 then
+    -- every job hash has a state: without one the hash is gone
+    local f = redis.call('HMGET', key, 'state', 'enc', 'body', 'headers', 'retry', 'enqueuedAt', 'attempt')
+    if not f[1] then
       dangling = dangling + 1
     else
-      local attempt = redis.call('HINCRBY', key, 'attempt', 1)
-      -- tokens come from one queue-wide counter that nothing resets (not
-      -- requeue, not purge, not re-enqueueing the same id), so an outcome
-      -- from an older attempt can never match a newer one
-      local token = redis.call('INCR', KEYS[4])
-      redis.call('HSET', key, 'state', 'active', 'startedAt', now, 'token', token)
-      redis.call('ZADD', KEYS[2], lease, id)
-      local f = redis.call('HMGET', key, 'body', 'enc', 'headers', 'retry', 'enqueuedAt')
+      local attempt = (tonumber(f[7] or '0') or 0) + 1
+      redis.call('HSET', key, 'state', 'active', 'startedAt', now, 'token', token, 'attempt', attempt)
+      leases[#leases + 1] = lease
+      leases[#leases + 1] = id
       out[#out + 1] = id
       out[#out + 1] = token
       out[#out + 1] = attempt
-      out[#out + 1] = f[1] or ''
-      out[#out + 1] = f[2] or ''
       out[#out + 1] = f[3] or ''
+      out[#out + 1] = f[2] or ''
       out[#out + 1] = f[4] or ''
       out[#out + 1] = f[5] or ''
+      out[#out + 1] = f[6] or ''
     end
+  end
+  if #leases > 0 then
+    redis.call('ZADD', KEYS[2], unpack(leases))
   end
   -- work remains: pass the wake-up on to another idle consumer
   if redis.call('LLEN', KEYS[1]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then

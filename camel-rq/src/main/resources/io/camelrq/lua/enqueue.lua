@@ -19,8 +19,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local prefix = ARGV[1]
 local n = tonumber(ARGV[2])
 local results = {}
-local readied = false
 local written = false
+local readyIds = {}
 
 for i = 0, n - 1 do
   local base = 3 + i * 7
@@ -63,18 +63,22 @@ for i = 0, n - 1 do
       fields[#fields + 1] = 'state'
       fields[#fields + 1] = 'queued'
       redis.call('HSET', key, unpack(fields))
-      redis.call('RPUSH', KEYS[1], id)
-      readied = true
+      readyIds[#readyIds + 1] = id
     end
     written = true
     results[#results + 1] = 1
   end
 end
 
+-- one RPUSH for the whole call, in enqueue order
+if #readyIds > 0 then
+  redis.call('RPUSH', KEYS[1], unpack(readyIds))
+end
+
 -- One marker is enough: a woken consumer claims a batch and passes the
 -- marker on while work remains. Scheduled jobs wake a consumer too, so an
 -- idle one recomputes how long it may sleep before the next due time.
 if written and redis.call('LLEN', KEYS[3]) == 0 then
-  redis.call('RPUSH', KEYS[3], readied and 'ready' or 'scheduled')
+  redis.call('RPUSH', KEYS[3], #readyIds > 0 and 'ready' or 'scheduled')
 end
 return results
