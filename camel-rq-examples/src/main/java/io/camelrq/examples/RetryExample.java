@@ -1,7 +1,6 @@
 package io.camelrq.examples;
 
 import java.io.PrintStream;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -154,7 +153,7 @@ public final class RetryExample {
         String redisUrl = firstNonBlank(System.getProperty("redisUrl"), System.getenv("redisUrl"),
                 System.getenv("REDIS_URL"), DEFAULT_REDIS_URL);
         RedisServer bundled = null;
-        if (nothingAnswersAt(redisUrl)) {
+        if (RedisServer.nothingAnswersAt(redisUrl)) {
             bundled = RedisServer.builder().port(0).start();
             System.out.println("No Redis answers at " + redisUrl + ": started the bundled Redis (" + bundled.kind()
                                + ") at " + bundled.uri() + " for this run.");
@@ -177,19 +176,6 @@ public final class RetryExample {
      * Whether a plain {@code redis://host:port} URL has no server answering PING. URLs with credentials,
      * TLS or sentinels are taken as given: a bare PING cannot tell whether they work.
      */
-    static boolean nothingAnswersAt(String redisUrl) {
-        URI uri;
-        try {
-            uri = URI.create(redisUrl.trim());
-        } catch (IllegalArgumentException e) {
-            return false; // let Lettuce report the bad URL
-        }
-        if (!"redis".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getUserInfo() != null) {
-            return false;
-        }
-        int port = uri.getPort() < 0 ? 6379 : uri.getPort();
-        return !RedisServer.isAnswering(uri.getHost(), port, Duration.ofMillis(500));
-    }
 
     /**
      * Runs the scenario against the Redis at {@code redisUrl}, printing the live view and the summary to

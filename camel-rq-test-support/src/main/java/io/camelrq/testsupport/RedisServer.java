@@ -176,6 +176,25 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * Whether nothing answers at a plain {@code redis://host[:port]} URL, so an example may start the bundled
+     * server instead. A URL with credentials, TLS or another form returns false: a bare PING cannot tell
+     * whether such a server works, so it is used as given.
+     */
+    public static boolean nothingAnswersAt(String redisUrl) {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(redisUrl.trim());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (!"redis".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getUserInfo() != null) {
+            return false;
+        }
+        int port = uri.getPort() < 0 ? 6379 : uri.getPort();
+        return !isAnswering(uri.getHost(), port, Duration.ofMillis(500));
+    }
+
+    /**
      * Whether a Redis server answers {@code PING} with {@code PONG} at host:port within the timeout
      * (used as connect and read timeout of a single attempt). A server that requires a password, or is
      * still loading its data, answers with an error and counts as not answering.

@@ -1,7 +1,5 @@
 package io.camelrq.examples.springboot;
 
-import java.net.URI;
-import java.time.Duration;
 import java.util.Map;
 
 import io.camelrq.testsupport.RedisServer;
@@ -30,7 +28,7 @@ public class InvoiceApplication {
         String redisUrl = firstNonBlank(System.getProperty(REDIS_URL_PROPERTY),
                 System.getenv("CAMEL_COMPONENT_RQ_REDIS_URL"), DEFAULT_REDIS_URL);
         RedisServer bundled = null;
-        if (nothingAnswersAt(redisUrl)) {
+        if (RedisServer.nothingAnswersAt(redisUrl)) {
             bundled = RedisServer.builder().port(0).start();
             System.out.println("No Redis answers at " + redisUrl + ": started the bundled Redis (" + bundled.kind()
                                + ") at " + bundled.uri() + " for this run.");
@@ -58,19 +56,6 @@ public class InvoiceApplication {
     }
 
     /** Whether a plain {@code redis://host:port} URL has no server answering PING. */
-    static boolean nothingAnswersAt(String redisUrl) {
-        URI uri;
-        try {
-            uri = URI.create(redisUrl.trim());
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        if (!"redis".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getUserInfo() != null) {
-            return false;
-        }
-        int port = uri.getPort() < 0 ? 6379 : uri.getPort();
-        return !RedisServer.isAnswering(uri.getHost(), port, Duration.ofMillis(500));
-    }
 
     private static String firstNonBlank(String... values) {
         for (String value : values) {

@@ -1,7 +1,5 @@
 package io.camelrq.examples.yaml;
 
-import java.net.URI;
-import java.time.Duration;
 
 import io.camelrq.testsupport.RedisServer;
 import org.apache.camel.main.Main;
@@ -32,7 +30,7 @@ public final class YamlRoutesExample {
                 DEFAULT_REDIS_URL);
         RedisServer bundled = null;
         Main main = new Main();
-        if (nothingAnswersAt(redisUrl)) {
+        if (RedisServer.nothingAnswersAt(redisUrl)) {
             bundled = RedisServer.builder().port(0).start();
             System.out.println("No Redis answers at " + redisUrl + ": started the bundled Redis (" + bundled.kind()
                                + ") at " + bundled.uri() + " for this run.");
@@ -51,19 +49,6 @@ public final class YamlRoutesExample {
     }
 
     /** Whether a plain {@code redis://host:port} URL has no server answering PING. */
-    static boolean nothingAnswersAt(String redisUrl) {
-        URI uri;
-        try {
-            uri = URI.create(redisUrl.trim());
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        if (!"redis".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getUserInfo() != null) {
-            return false;
-        }
-        int port = uri.getPort() < 0 ? 6379 : uri.getPort();
-        return !RedisServer.isAnswering(uri.getHost(), port, Duration.ofMillis(500));
-    }
 
     private static String firstNonBlank(String... values) {
         for (String value : values) {
