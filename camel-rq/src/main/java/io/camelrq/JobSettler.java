@@ -3,9 +3,6 @@ package io.camelrq;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.camelrq.retry.RetryDecision;
 import io.camelrq.retry.RetryPolicy;
@@ -267,14 +264,8 @@ final class JobSettler {
         }
     }
 
-    /** Waits for Redis a little longer than the command timeout, which bounds every command. */
+    /** Waits for one Redis command, a little longer than the command timeout that bounds it. */
     <T> T await(CompletableFuture<T> future) throws Exception {
-        try {
-            return future.get(endpoint.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        } catch (TimeoutException e) {
-            throw new TimeoutException("Redis did not answer within " + endpoint.commandTimeout());
-        }
+        return endpoint.awaitRedis(future, endpoint.commandTimeout().plusSeconds(1), "a Redis command");
     }
 }

@@ -64,10 +64,6 @@ final class LeaseKeeper {
         inFlight.remove(jobId);
     }
 
-    int inFlightCount() {
-        return inFlight.size();
-    }
-
     ScheduledFuture<?> schedule(Runnable task, Duration after) {
         return timer.schedule(task, after.toMillis(), TimeUnit.MILLISECONDS);
     }

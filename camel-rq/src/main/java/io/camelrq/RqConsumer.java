@@ -60,11 +60,6 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         return endpoint;
     }
 
-    /** Jobs this consumer has claimed and not yet settled. */
-    public int getInFlightJobs() {
-        return leases.inFlightCount();
-    }
-
     @Override
     protected void afterConfigureScheduler(ScheduledPollConsumerScheduler scheduler, boolean newScheduler) {
         super.afterConfigureScheduler(scheduler, newScheduler);

@@ -256,21 +256,40 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return await(store().resume());
     }
 
+    /** For JMX and the dev console: a failure becomes a runtime exception the caller can show. */
     private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
         return await(future, RqOperation.STATS);
     }
 
     private <T> T await(java.util.concurrent.CompletableFuture<T> future, RqOperation like) {
         try {
-            return future.get(like.waitBudget(commandTimeout).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new org.apache.camel.RuntimeCamelException(e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new org.apache.camel.RuntimeCamelException("Queue " + queue + ": Redis did not answer within "
-                                                             + commandTimeout, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return awaitRedis(future, like.waitBudget(commandTimeout), like.optionValue());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             throw new org.apache.camel.RuntimeCamelException(e);
+        }
+    }
+
+    /**
+     * Waits for a Redis answer on the calling thread, at most {@code budget}; the one place every caller
+     * (producer, consumer, JMX) turns a future into a result. Every command is bounded by commandTimeout
+     * already; the budget only guards against a client configured without command timeouts.
+     *
+     * @throws Exception the command's own failure, unwrapped, or a TimeoutException naming the queue
+     */
+    <T> T awaitRedis(java.util.concurrent.CompletableFuture<T> future, Duration budget, String what)
+            throws Exception {
+        try {
+            return future.get(budget.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new java.util.concurrent.TimeoutException("Queue " + queue + ": " + what + " did not finish within "
+                                                            + budget);
         }
     }
 

@@ -5,9 +5,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.camelrq.retry.Durations;
 import io.camelrq.retry.RetrySpec;
@@ -37,15 +34,8 @@ public class RqProducer extends DefaultProducer {
         String fromHeader = exchange.getMessage().getHeader(RqConstants.OPERATION, String.class);
         RqOperation operation = fromHeader == null ? endpoint.operation()
                 : RqOperation.parse(fromHeader, "header " + RqConstants.OPERATION);
-        CompletableFuture<Void> result = operation.execute(this, exchange);
-        try {
-            result.get(operation.waitBudget(endpoint.commandTimeout()).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        } catch (TimeoutException e) {
-            throw new TimeoutException("Queue " + endpoint.getQueue() + ": operation " + operation.optionValue()
-                                       + " did not finish within " + operation.waitBudget(endpoint.commandTimeout()));
-        }
+        endpoint.awaitRedis(operation.execute(this, exchange), operation.waitBudget(endpoint.commandTimeout()),
+                "operation " + operation.optionValue());
     }
 
     CompletableFuture<Void> enqueue(Exchange exchange) {
