@@ -111,8 +111,10 @@ final class JobCodec {
         }
     }
 
+    /** The one rule for both directions: user headers with scalar values; never Camel's own. */
     private static boolean travels(String name, Object value) {
-        if (name.regionMatches(true, 0, "Camel", 0, 5) || name.startsWith("org.apache.camel.")) {
+        if (name == null || name.regionMatches(true, 0, "Camel", 0, 5)
+            || name.regionMatches(true, 0, "org.apache.camel.", 0, 17)) {
             return false;
         }
         return value instanceof CharSequence || value instanceof Number || value instanceof Boolean
@@ -128,7 +130,14 @@ final class JobCodec {
     void decodeInto(Message message, String enc, String body, String headers, Class<?> jobType) {
         if (headers != null && !headers.isEmpty()) {
             try {
-                message.getHeaders().putAll(mapper.readValue(headers, HEADER_MAP));
+                // Only what a producer could have stored comes back: anyone who can write to Redis could
+                // otherwise inject Camel's own headers (CamelRqOperation turning a later to("rq:x") into a
+                // purge, CamelHttpUri, CamelFileName ...) into the route.
+                for (Map.Entry<String, Object> header : mapper.readValue(headers, HEADER_MAP).entrySet()) {
+                    if (travels(header.getKey(), header.getValue())) {
+                        message.setHeader(header.getKey(), header.getValue());
+                    }
+                }
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("undecodable headers: " + e.getOriginalMessage(), e);
             }

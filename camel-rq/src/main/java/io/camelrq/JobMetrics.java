@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * What one endpoint did in this JVM: totals for JMX and the dev console, and, when the application has
  * Micrometer and a MeterRegistry bean, the same events as meters tagged by queue.
  */
-final class JobMetrics {
+final class JobMetrics implements io.camelrq.worker.WorkerEvents {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
     private static final boolean MICROMETER_PRESENT = isPresent("io.micrometer.core.instrument.MeterRegistry");
@@ -21,6 +21,7 @@ final class JobMetrics {
     private final LongAdder retried = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder stalled = new LongAdder();
+    private final LongAdder failedTrimmed = new LongAdder();
     private volatile MicrometerJobMetrics micrometer;
     private volatile QueueDepths depths;
 
@@ -47,7 +48,8 @@ final class JobMetrics {
      * @param processingNanos how long the route ran
      * @param queueWaitMs     enqueue to the start of a first attempt (Redis clock), or -1 for later attempts
      */
-    void completed(long processingNanos, long queueWaitMs) {
+    @Override
+    public void completed(long processingNanos, long queueWaitMs) {
         completed.increment();
         MicrometerJobMetrics m = micrometer;
         if (m != null) {
@@ -56,14 +58,16 @@ final class JobMetrics {
     }
 
     /** An attempt the route failed (whatever happens to the job next). */
-    void attemptFailed(long processingNanos, long queueWaitMs) {
+    @Override
+    public void attemptFailed(long processingNanos, long queueWaitMs) {
         MicrometerJobMetrics m = micrometer;
         if (m != null) {
             m.attemptEnded("failed", processingNanos, queueWaitMs);
         }
     }
 
-    void retried() {
+    @Override
+    public void retried() {
         retried.increment();
         MicrometerJobMetrics m = micrometer;
         if (m != null) {
@@ -71,7 +75,8 @@ final class JobMetrics {
         }
     }
 
-    void failed() {
+    @Override
+    public void failed() {
         failed.increment();
         MicrometerJobMetrics m = micrometer;
         if (m != null) {
@@ -79,11 +84,21 @@ final class JobMetrics {
         }
     }
 
-    void stalled() {
+    @Override
+    public void stalled() {
         stalled.increment();
         MicrometerJobMetrics m = micrometer;
         if (m != null) {
             m.stalled();
+        }
+    }
+
+    @Override
+    public void failedTrimmed(long jobs) {
+        failedTrimmed.add(jobs);
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.failedTrimmed(jobs);
         }
     }
 
@@ -117,6 +132,10 @@ final class JobMetrics {
 
     long stalledTotal() {
         return stalled.sum();
+    }
+
+    long failedTrimmedTotal() {
+        return failedTrimmed.sum();
     }
 
     private static boolean isPresent(String className) {

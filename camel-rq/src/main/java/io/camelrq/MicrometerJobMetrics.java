@@ -21,6 +21,7 @@ final class MicrometerJobMetrics {
     private final Counter retried;
     private final Counter failed;
     private final Counter stalled;
+    private final Counter failedTrimmed;
     private MicrometerJobMetrics(MeterRegistry registry, String queue, QueueDepths depths) {
         this.registry = registry;
         this.tags = Tags.of("queue", queue);
@@ -30,6 +31,9 @@ final class MicrometerJobMetrics {
         this.failed = Counter.builder("rq.jobs.failed").description("Jobs moved to the failed registry")
                 .tags(tags).register(registry);
         this.stalled = Counter.builder("rq.jobs.stalled").description("Attempts recovered after their lease expired")
+                .tags(tags).register(registry);
+        this.failedTrimmed = Counter.builder("rq.jobs.failed.trimmed")
+                .description("Old jobs removed from the failed registry to keep it within failedMax and failedTtl")
                 .tags(tags).register(registry);
         gauge("queued", depths.queued);
         gauge("scheduled", depths.scheduled);
@@ -74,6 +78,10 @@ final class MicrometerJobMetrics {
 
     void stalled() {
         stalled.increment();
+    }
+
+    void failedTrimmed(long jobs) {
+        failedTrimmed.increment(jobs);
     }
 
 }

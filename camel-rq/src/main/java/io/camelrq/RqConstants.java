@@ -10,6 +10,13 @@ public final class RqConstants {
             + " the job for the requeueFailed operation.", javaType = "String")
     public static final String JOB_ID = "CamelRqJobId";
 
+    /**
+     * Exchange property (not a header) set on every consumed exchange: the id of the job it runs. A producer
+     * never reuses this id for a new job, so the header CamelRqJobId that arrived with a consumed job does not
+     * swallow enqueues made further down the same route.
+     */
+    public static final String CONSUMED_JOB_ID = "CamelRqConsumedJobId";
+
     @Metadata(label = "consumer", description = "The queue the job was consumed from.", javaType = "String")
     public static final String QUEUE = "CamelRqQueue";
 

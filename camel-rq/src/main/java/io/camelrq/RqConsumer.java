@@ -1,24 +1,25 @@
 package io.camelrq;
 
 import java.util.ArrayDeque;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.camelrq.retry.RetryPolicy;
-import io.camelrq.store.ClaimResult;
 import io.camelrq.store.ClaimedJob;
-import io.camelrq.store.JobError;
-import io.camelrq.store.JobStore;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.camelrq.worker.Attempt;
+import io.camelrq.worker.DeadLetters;
+import io.camelrq.worker.JobPoller;
+import io.camelrq.worker.RedisFailures;
+import io.camelrq.worker.Worker;
+import io.camelrq.worker.WorkerSettings;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.ExceptionHandler;
 import org.apache.camel.spi.ScheduledPollConsumerScheduler;
@@ -28,31 +29,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims batches of jobs and runs each through the route. Each poll first promotes scheduled jobs that
- * came due, then claims; an idle poll blocks on the queue's wake-up key until an enqueue, a retry or the
- * next due time, so an empty queue is never busy-polled. Each exchange's unit of work settles its job
- * ({@link JobOutcome}); leases, heartbeats and stalled-job recovery live in {@link LeaseKeeper}.
+ * The Camel side of consuming: each poll asks the engine ({@link Worker}) for a batch of claimed jobs,
+ * turns each into an exchange and runs it through the route; the exchange's unit of work settles the
+ * job. Claiming, leases, heartbeats and how an attempt ends live in {@code io.camelrq.worker}.
  */
 public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RqConsumer.class);
 
     private final RqEndpoint endpoint;
-    private final JobSettler settler;
-    private final LeaseKeeper leases;
-    /** Connections for blocking waits, one per polling thread, reused across polls. */
-    private final Queue<StatefulRedisConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
-    private final List<StatefulRedisConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
+    private final Worker worker;
+    /** Exchanges of the current batch not yet started, per polling thread, for Camel's graceful shutdown. */
+    private final Map<Thread, Integer> pendingPerThread = new ConcurrentHashMap<>();
     private volatile boolean redisUnavailable;
+    private volatile String lastRefusal;
     private volatile RqQueueHealthCheck queueHealth;
-    /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
-    private volatile boolean stopping;
+    private volatile ProducerTemplate deadLetterTemplate;
+    private volatile Endpoint deadLetterEndpoint;
 
     public RqConsumer(RqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.endpoint = endpoint;
-        this.settler = new JobSettler(endpoint);
-        this.leases = new LeaseKeeper(endpoint, settler);
+        this.worker = new Worker(endpoint::store, settingsOf(endpoint), endpoint.metrics(),
+                endpoint.getConfiguration().getDeadLetterUri() == null ? DeadLetters.NONE : this::sendToDeadLetter,
+                longestBlock -> endpoint.connections().openBlocking(longestBlock));
+    }
+
+    private static WorkerSettings settingsOf(RqEndpoint endpoint) {
+        RqConfiguration c = endpoint.getConfiguration();
+        return new WorkerSettings(endpoint.getQueue(), endpoint.retrySpec(), endpoint.visibilityTimeout(),
+                endpoint.heartbeatInterval(), endpoint.jobTimeout(), endpoint.commandTimeout(), endpoint.waitTimeout(),
+                endpoint.resultTtl(), c.getMaxStalls(), c.isStalledCountsAsAttempt(), endpoint.failedMax(),
+                endpoint.failedTtl());
     }
 
     @Override
@@ -75,22 +83,44 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         if (!(getExceptionHandler() instanceof OutageLoggingExceptionHandler)) {
             setExceptionHandler(new OutageLoggingExceptionHandler(getExceptionHandler()));
         }
-        settler.start();
-        stopping = false;
-        leases.start(this);
+        String deadLetterUri = endpoint.getConfiguration().getDeadLetterUri();
+        if (deadLetterUri != null) {
+            // resolved now, so a misspelt deadLetterUri stops the route from starting instead of failing
+            // later, one exhausted job at a time
+            try {
+                deadLetterEndpoint = endpoint.getCamelContext().getEndpoint(deadLetterUri);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("Invalid value for option deadLetterUri: '" + deadLetterUri + "' ("
+                                                   + e.getMessage() + ")", e);
+            }
+            if (deadLetterEndpoint == null) {
+                throw new IllegalArgumentException("Invalid value for option deadLetterUri: '" + deadLetterUri
+                                                   + "' (no such endpoint)");
+            }
+            deadLetterTemplate = endpoint.getCamelContext().createProducerTemplate();
+        }
+        worker.start(endpoint.getCamelContext().getExecutorServiceManager(), this);
+        if (endpoint.metrics().publishesToMicrometer()) {
+            // the depth gauges are refreshed here, at most twice a second, never on a scrape
+            worker.scheduleHousekeeping(() -> endpoint.store().stats().thenAccept(endpoint.metrics()::depths),
+                    java.time.Duration.ofMillis(500));
+        }
         registerQueueHealth();
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
-        // Closing the wait connections ends any blocking wait at once, so stopping never waits out
-        // waitTimeout; the polling threads see the consumer stopping and return.
-        closeWaitConnections();
+        // Ending the blocking waits lets polling threads return at once, instead of after waitTimeout.
+        worker.poller().endWaits();
         super.doStop();
-        closeWaitConnections();
-        leases.stop();
-        settler.stop();
+        worker.poller().endWaits();
+        worker.stop(endpoint.getCamelContext().getExecutorServiceManager());
+        pendingPerThread.clear();
+        if (deadLetterTemplate != null) {
+            deadLetterTemplate.stop();
+            deadLetterTemplate = null;
+        }
         if (queueHealth != null) {
             HealthCheckRegistry registry = HealthCheckRegistry.get(endpoint.getCamelContext());
             if (registry != null) {
@@ -123,150 +153,165 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     @Override
     public void prepareShutdown(boolean suspendOnly, boolean forced) {
         super.prepareShutdown(suspendOnly, forced);
-        closeWaitConnections();
+        worker.poller().endWaits();
     }
 
     @Override
     protected void doSuspend() throws Exception {
-        closeWaitConnections();
+        worker.poller().endWaits();
         super.doSuspend();
     }
 
     @Override
     protected void doResume() throws Exception {
-        stopping = false;
+        worker.poller().allowWaits();
         super.doResume();
     }
 
-    private void closeWaitConnections() {
-        stopping = true;
-        waitConnections.forEach(StatefulRedisConnection::closeAsync);
-        waitConnections.clear();
-        idleWaitConnections.clear();
+    @Override
+    public int getPendingExchangesSize() {
+        int pending = 0;
+        for (int n : pendingPerThread.values()) {
+            pending += n;
+        }
+        return pending;
     }
 
     @Override
     protected int poll() throws Exception {
-        ClaimResult claim;
+        JobPoller.Batch claimed;
         try {
-            JobStore store = endpoint.store();
-            claim = claim(store);
-            if (claim.jobs().isEmpty() && !stopping && isRunAllowed()) {
-                long nextDue = claim.msUntilNextDue();
-                boolean dueFirst = nextDue >= 0 && nextDue < endpoint.waitTimeout().toMillis();
-                long wait = dueFirst ? nextDue : endpoint.waitTimeout().toMillis();
-                if (wait > 0) {
-                    awaitWork(store, wait, dueFirst);
-                }
-                claim = claim(store);
-            }
-            if (redisUnavailable) {
+            claimed = worker.poller().poll(getMaxMessagesPerPoll(), () -> isRunAllowed() && !isSuspendingOrSuspended());
+            if (redisUnavailable || lastRefusal != null) {
                 redisUnavailable = false;
-                LOG.info("Queue {}: Redis is reachable again; consuming resumes", endpoint.getQueue());
+                lastRefusal = null;
+                LOG.info("Queue {}: Redis answers again; consuming resumes", endpoint.getQueue());
             }
         } catch (Exception e) {
-            if (stopping || !isRunAllowed()) {
+            if (worker.poller().isStopping() || !isRunAllowed()) {
                 return 0;
             }
             // pause before Camel polls again, then fail the poll: Camel counts it and health turns DOWN
             Thread.sleep(Math.min(1000, endpoint.waitTimeout().toMillis()));
-            throw new RqRedisUnavailableException("Queue " + endpoint.getQueue() + ": Redis is unavailable ("
-                                                  + e.getMessage() + ")", e);
-        }
-        if (claim.dangling() > 0) {
-            LOG.warn("Queue {}: dropped {} job id(s) from ready whose job data no longer exists",
-                    endpoint.getQueue(), claim.dangling());
+            String cause = RedisFailures.describe(e);
+            if (RedisFailures.isOutage(e)) {
+                throw new RqRedisUnavailableException("Queue " + endpoint.getQueue() + ": Redis is unavailable ("
+                                                      + cause + ")", e);
+            }
+            throw new RqRedisRefusedException("Queue " + endpoint.getQueue() + ": Redis refused the claim (" + cause
+                                              + ")", e);
         }
 
-        Queue<Object> batch = new ArrayDeque<>(claim.jobs().size());
-        for (ClaimedJob job : claim.jobs()) {
-            JobOutcome outcome = toExchange(job);
-            if (outcome != null) {
-                batch.add(outcome);
+        Queue<Object> batch = new ArrayDeque<>(claimed.jobs().size());
+        for (ClaimedJob job : claimed.jobs()) {
+            Attempt attempt = toAttempt(job, claimed.sentNanos());
+            if (attempt != null) {
+                batch.add(attempt);
             }
         }
         return processBatch(batch);
     }
 
-    private ClaimResult claim(JobStore store) throws Exception {
-        return settler.await(store.promoteDueAndClaim(getMaxMessagesPerPoll(),
-                endpoint.visibilityTimeout().toMillis()));
-    }
-
     /**
-     * Waits for a wake-up marker, or until the next scheduled job is due. Redis ends a blocking wait only on
-     * its timer tick (every 100 ms at the default hz 10), which would make due jobs up to 100 ms late, so the
-     * wait is timed here instead: when it ends first, the BLPOP still runs out on the server, its connection
-     * sits out until then, and a marker it takes meanwhile is put back for another consumer.
+     * The attempt of a claimed job, its exchange wired to settle it; null when the job's data cannot be
+     * decoded (it is failed instead: retrying cannot help).
      */
-    private void awaitWork(JobStore store, long timeoutMs, boolean dueFirst) throws Exception {
-        StatefulRedisConnection<String, String> connection = idleWaitConnections.poll();
-        if (connection == null) {
-            connection = endpoint.connections().openBlocking(endpoint.waitTimeout());
-            waitConnections.add(connection);
-        }
-        StatefulRedisConnection<String, String> waiting = connection;
-        CompletableFuture<Boolean> wait = store.awaitWork(waiting, timeoutMs);
-        try {
-            // no job due sooner: let Redis end the wait (the margin covers its timer tick)
-            wait.get(dueFirst ? timeoutMs : timeoutMs + 1000, TimeUnit.MILLISECONDS);
-            releaseWaitConnection(waiting, true);
-        } catch (TimeoutException dueNow) {
-            wait.whenComplete((tookMarker, error) -> {
-                if (Boolean.TRUE.equals(tookMarker) && !stopping) {
-                    store.wake();
-                }
-                releaseWaitConnection(waiting, error == null);
-            });
-        } catch (ExecutionException | InterruptedException e) {
-            releaseWaitConnection(waiting, false);
-            throw e;
-        }
-    }
-
-    private void releaseWaitConnection(StatefulRedisConnection<String, String> connection, boolean healthy) {
-        if (healthy && !stopping) {
-            idleWaitConnections.add(connection);
-        } else if (waitConnections.remove(connection)) {
-            // broken mid-wait (or stopping): its reply may still arrive, so never reuse it
-            connection.closeAsync();
-        }
-    }
-
-    /**
-     * The exchange for a claimed job, wired to settle the job when its unit of work is done; null when the
-     * job's data cannot be decoded (it is failed instead: retrying cannot help).
-     */
-    private JobOutcome toExchange(ClaimedJob job) {
+    private Attempt toAttempt(ClaimedJob job, long claimSentNanos) {
         Exchange exchange = endpoint.createExchange();
         try {
-            RetryPolicy policy = settler.policyOf(job);
-            endpoint.codec().decodeInto(exchange.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType());
-            exchange.getIn().setHeader(RqConstants.JOB_ID, job.id());
-            exchange.getIn().setHeader(RqConstants.QUEUE, endpoint.getQueue());
-            exchange.getIn().setHeader(RqConstants.ATTEMPT, job.attempt());
-            exchange.getIn().setHeader(RqConstants.RETRIES_LEFT, policy.retriesLeft(job.attempt()));
-            exchange.getIn().setHeader(RqConstants.ENQUEUED_AT, job.enqueuedAt());
-            JobOutcome outcome = new JobOutcome(job, policy, exchange, settler, leases);
-            exchange.getExchangeExtension().addOnCompletion(outcome);
-            leases.track(outcome);
-            return outcome;
+            RetryPolicy policy = worker.settler().policyOf(job);
+            Message in = exchange.getIn();
+            endpoint.codec().decodeInto(in, job.enc(), job.body(), job.headers(), endpoint.jobType());
+            in.setHeader(RqConstants.JOB_ID, job.id());
+            in.setHeader(RqConstants.QUEUE, endpoint.getQueue());
+            in.setHeader(RqConstants.ATTEMPT, job.attempt());
+            in.setHeader(RqConstants.RETRIES_LEFT, policy.retriesLeft(job.attempt()));
+            in.setHeader(RqConstants.ENQUEUED_AT, job.enqueuedAt());
+            // a later .to("rq:...") in this route must not reuse this id for a new job (see RqProducer)
+            exchange.setProperty(RqConstants.CONSUMED_JOB_ID, job.id());
+            return worker.begin(job, policy, exchange, claimSentNanos);
         } catch (RuntimeException undecodable) {
-            String reason = "undecodable job: " + undecodable.getMessage();
-            try {
-                settler.giveUp(job, JobError.of(undecodable), reason, undecodable, null);
-            } catch (Exception e) {
-                LOG.warn("Queue {}: could not record undecodable job {} as failed; it is recovered when its lease"
-                         + " expires: {}", endpoint.getQueue(), job.id(), e.getMessage());
-            }
+            worker.settler().undecodable(job, undecodable, claimSentNanos);
             releaseExchange(exchange, false);
             return null;
         }
     }
 
+    /** Runs the claimed jobs one by one; each element of the batch is an {@link Attempt}. */
+    @Override
+    public int processBatch(Queue<Object> batch) throws Exception {
+        int total = batch.size();
+        int index = 0;
+        Thread thread = Thread.currentThread();
+        try {
+            while (!batch.isEmpty() && isBatchAllowed()) {
+                Attempt attempt = (Attempt) batch.poll();
+                pendingPerThread.put(thread, batch.size());
+                if (!attempt.mayStart()) {
+                    // its lease ran out while it waited, or was lost: it may be another consumer's by now.
+                    // If it is still ours, give it back rather than let it come back as a stall.
+                    attempt.release();
+                    continue;
+                }
+                Exchange exchange = attempt.exchange();
+                exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
+                exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
+                exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
+                attempt.started();
+                try {
+                    // the route's unit of work settles the job (Attempt) when the exchange is done
+                    getProcessor().process(exchange);
+                } catch (Exception e) {
+                    getExceptionHandler().handleException("Error processing job", exchange, e);
+                } finally {
+                    attempt.finished();
+                }
+                index++;
+            }
+            // Stopping: jobs claimed but not started go back to ready now, not when their lease runs out.
+            Object unstarted;
+            while ((unstarted = batch.poll()) != null) {
+                ((Attempt) unstarted).release();
+            }
+        } finally {
+            pendingPerThread.remove(thread);
+        }
+        return index;
+    }
+
+    /** Sends a job that failed for good to deadLetterUri; runs on the engine's dead-letter thread. */
+    private void sendToDeadLetter(ClaimedJob job, Message failed, Throwable failure, String reason) {
+        ProducerTemplate template = deadLetterTemplate;
+        if (template == null) {
+            return;
+        }
+        Exchange copy = endpoint.createExchange();
+        if (failed != null) {
+            copy.getIn().setBody(failed.getBody());
+            copy.getIn().setHeaders(new HashMap<>(failed.getHeaders()));
+        } else {
+            try {
+                endpoint.codec().decodeInto(copy.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType());
+            } catch (RuntimeException undecodable) {
+                copy.getIn().setBody(job.body());
+            }
+            copy.getIn().setHeader(RqConstants.JOB_ID, job.id());
+            copy.getIn().setHeader(RqConstants.QUEUE, endpoint.getQueue());
+            copy.getIn().setHeader(RqConstants.ATTEMPT, job.attempt());
+        }
+        copy.getIn().setHeader(RqConstants.FAILED_REASON, reason);
+        copy.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, failure);
+        Exchange sent = template.send(deadLetterEndpoint, copy);
+        if (sent.getException() != null) {
+            LOG.warn("Queue {}: job {}: sending to deadLetterUri {} failed (it is in the failed registry): {}",
+                    endpoint.getQueue(), job.id(), endpoint.getConfiguration().getDeadLetterUri(),
+                    sent.getException().getMessage());
+        }
+    }
+
     /**
-     * Reports a Redis outage once when it starts (and once when it ends, from the poll), not on every
-     * failed poll; everything else goes to the configured handler.
+     * Reports a Redis outage or refusal once when it starts (and once when it ends, from the poll), not on
+     * every failed poll; everything else goes to the configured handler.
      */
     private final class OutageLoggingExceptionHandler implements ExceptionHandler {
 
@@ -295,44 +340,15 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
                 } else {
                     LOG.debug("Still unavailable", exception);
                 }
+            } else if (exception instanceof RqRedisRefusedException) {
+                // not an outage: a script error, a denied ACL, a wrong password. Logged whenever it changes.
+                if (!exception.getMessage().equals(lastRefusal)) {
+                    lastRefusal = exception.getMessage();
+                    LOG.error("{}; polling again in the background", exception.getMessage(), exception);
+                }
             } else {
                 delegate.handleException(message, exchange, exception);
             }
         }
-    }
-
-    /** Runs the claimed jobs one by one; each element of the batch is a {@link JobOutcome}. */
-    @Override
-    public int processBatch(Queue<Object> batch) throws Exception {
-        int total = batch.size();
-        int index = 0;
-        while (!batch.isEmpty() && isBatchAllowed()) {
-            JobOutcome outcome = (JobOutcome) batch.poll();
-            if (!outcome.mayStart()) {
-                continue;
-            }
-            Exchange exchange = outcome.exchange();
-            exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
-            exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
-            exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
-            pendingExchanges = total - index - 1;
-            outcome.started(endpoint.jobTimeout());
-            try {
-                // the route's unit of work settles the job (JobOutcome) when the exchange is done
-                getProcessor().process(exchange);
-            } catch (Exception e) {
-                getExceptionHandler().handleException("Error processing job", exchange, e);
-            } finally {
-                outcome.finished();
-            }
-            index++;
-        }
-        // Stopping: jobs claimed but not started go back to ready now, not when their lease runs out.
-        Object unstarted;
-        while ((unstarted = batch.poll()) != null) {
-            ((JobOutcome) unstarted).release();
-        }
-        pendingExchanges = 0;
-        return index;
     }
 }

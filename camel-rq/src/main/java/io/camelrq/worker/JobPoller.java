@@ -1,0 +1,188 @@
+package io.camelrq.worker;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import io.camelrq.store.ClaimResult;
+import io.camelrq.store.ClaimedJob;
+import io.camelrq.store.JobStore;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims batches for the polling threads of one consumer. A poll first promotes due jobs and claims;
+ * when that finds nothing it blocks on the queue's wake-up key until an enqueue, a retry or the next due
+ * time, then claims again, so an empty queue is never busy-polled.
+ *
+ * <p>Each polling thread is a claimer with an id of its own and a claim sequence. If a claim's reply is
+ * lost (a timeout, a reconnect), the thread's next claim tells Redis the last sequence it received, and
+ * the claim script first gives back the jobs of any later claim: they were never run, so they are
+ * neither counted as an attempt nor left to come back as stalls.
+ */
+public final class JobPoller {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobPoller.class);
+
+    /** One polling thread's claim state. */
+    private static final class Claimer {
+        final String id = UUID.randomUUID().toString();
+        long seq;
+        long lastReceived;
+    }
+
+    /**
+     * What one poll claimed.
+     *
+     * @param sentNanos System.nanoTime() when the claim that got these jobs was sent: their leases hold
+     *                  until at least that plus visibilityTimeout
+     */
+    public record Batch(List<ClaimedJob> jobs, long sentNanos) {
+    }
+
+    private final Supplier<JobStore> store;
+    private final WorkerSettings settings;
+    private final Function<Duration, StatefulRedisConnection<String, String>> openBlocking;
+    private final ThreadLocal<Claimer> claimers = ThreadLocal.withInitial(Claimer::new);
+    /** Connections for blocking waits, reused across polls; a blocking command needs a connection of its own. */
+    private final Queue<StatefulRedisConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
+    private final List<StatefulRedisConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
+    /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
+    private volatile boolean stopping;
+
+    JobPoller(Supplier<JobStore> store, WorkerSettings settings,
+            Function<Duration, StatefulRedisConnection<String, String>> openBlocking) {
+        this.store = store;
+        this.settings = settings;
+        this.openBlocking = openBlocking;
+    }
+
+    /**
+     * Claims up to {@code maxJobs}, waiting for work first when there is none and {@code mayWait} says so.
+     *
+     * @throws Exception the Redis failure; see {@link RedisFailures} to tell an outage from a refusal
+     */
+    public Batch poll(int maxJobs, BooleanSupplier mayWait) throws Exception {
+        JobStore jobs = store.get();
+        long sent = System.nanoTime();
+        ClaimResult claim = claim(jobs, maxJobs);
+        if (claim.jobs().isEmpty() && !stopping && mayWait.getAsBoolean()) {
+            long waitTimeoutMs = settings.waitTimeout().toMillis();
+            long nextDue = claim.msUntilNextDue();
+            boolean dueFirst = nextDue >= 0 && nextDue < waitTimeoutMs;
+            long wait = dueFirst ? nextDue : waitTimeoutMs;
+            if (wait > 0) {
+                awaitWork(jobs, wait, dueFirst);
+            }
+            sent = System.nanoTime();
+            claim = claim(jobs, maxJobs);
+        }
+        return new Batch(claim.jobs(), sent);
+    }
+
+    private ClaimResult claim(JobStore jobs, int maxJobs) throws Exception {
+        Claimer claimer = claimers.get();
+        long seq = ++claimer.seq;
+        ClaimResult result = await(jobs.promoteDueAndClaim(maxJobs, settings.visibilityTimeout().toMillis(),
+                claimer.id, seq, claimer.lastReceived));
+        // Only now is this claim's reply known to have arrived. Had it been lost, lastReceived would stay
+        // behind and the next claim would give its jobs back.
+        claimer.lastReceived = seq;
+        if (result.released() > 0) {
+            LOG.info("Queue {}: gave back {} job(s) of a claim whose reply was lost; they run again at no cost",
+                    settings.queue(), result.released());
+        }
+        if (result.dangling() > 0) {
+            LOG.warn("Queue {}: dropped {} job id(s) from ready whose job data no longer exists", settings.queue(),
+                    result.dangling());
+        }
+        if (result.promoteError() != null) {
+            LOG.debug("Queue {}: promoting due jobs failed; the next poll tries again: {}", settings.queue(),
+                    RedisFailures.describe(result.promoteError()));
+        }
+        return result;
+    }
+
+    /**
+     * Waits for a wake-up marker, or until the next scheduled job is due. Redis ends a blocking wait only on
+     * its timer tick (every 100 ms at the default hz 10), which would make due jobs up to 100 ms late, so the
+     * wait is timed here instead: when it ends first, the BLPOP still runs out on the server, its connection
+     * sits out until then, and a marker it takes meanwhile is put back for another consumer.
+     */
+    private void awaitWork(JobStore jobs, long timeoutMs, boolean dueFirst) throws Exception {
+        StatefulRedisConnection<String, String> connection = idleWaitConnections.poll();
+        if (connection == null) {
+            connection = openBlocking.apply(settings.waitTimeout());
+            waitConnections.add(connection);
+            if (stopping) {
+                releaseWaitConnection(connection, false);
+                return;
+            }
+        }
+        StatefulRedisConnection<String, String> waiting = connection;
+        CompletableFuture<Boolean> wait = jobs.awaitWork(waiting, timeoutMs);
+        try {
+            // no job due sooner: let Redis end the wait (the margin covers its timer tick)
+            wait.get(dueFirst ? timeoutMs : timeoutMs + 1000, TimeUnit.MILLISECONDS);
+            releaseWaitConnection(waiting, true);
+        } catch (TimeoutException dueNow) {
+            wait.whenComplete((tookMarker, error) -> {
+                if (Boolean.TRUE.equals(tookMarker) && !stopping) {
+                    jobs.wake();
+                }
+                releaseWaitConnection(waiting, error == null);
+            });
+        } catch (ExecutionException | InterruptedException e) {
+            releaseWaitConnection(waiting, false);
+            if (stopping) {
+                return;
+            }
+            throw e;
+        }
+    }
+
+    private void releaseWaitConnection(StatefulRedisConnection<String, String> connection, boolean healthy) {
+        if (healthy && !stopping) {
+            idleWaitConnections.add(connection);
+        } else if (waitConnections.remove(connection)) {
+            // broken mid-wait (or stopping): its reply may still arrive, so never reuse it
+            connection.closeAsync();
+        }
+    }
+
+    /** Ends every blocking wait at once (stop, suspend, shutdown), so stopping never waits out waitTimeout. */
+    public void endWaits() {
+        stopping = true;
+        waitConnections.forEach(StatefulRedisConnection::closeAsync);
+        waitConnections.clear();
+        idleWaitConnections.clear();
+    }
+
+    /** Whether {@link #endWaits()} was called and not undone by {@link #allowWaits()}. */
+    public boolean isStopping() {
+        return stopping;
+    }
+
+    public void allowWaits() {
+        stopping = false;
+    }
+
+    private <T> T await(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(settings.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+}

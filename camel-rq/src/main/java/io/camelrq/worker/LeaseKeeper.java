@@ -1,0 +1,173 @@
+package io.camelrq.worker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.camelrq.store.JobLease;
+import io.camelrq.store.JobStore;
+import io.camelrq.store.RecoveredJob;
+import org.apache.camel.spi.ExecutorServiceManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the leases of one consumer, on two threads of its own that Camel's ExecutorServiceManager owns:
+ * <ul>
+ * <li>the heartbeat, which extends the lease of every in-flight attempt in one call and does nothing else,
+ * so no other work can make a lease run out;</li>
+ * <li>the sweeper, which recovers a bounded number of expired leases (of any consumer) per tick, fires job
+ * timeouts and re-sends outcomes that met an outage. Whatever it starts is sent asynchronously.</li>
+ * </ul>
+ */
+final class LeaseKeeper {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
+    /**
+     * Expired leases are looked for at least this often, so a dead consumer's jobs return within half a
+     * second of their lease running out. An empty sweep is one cheap ZRANGEBYSCORE.
+     */
+    private static final long MAX_SWEEP_INTERVAL_MS = 500;
+    /** Stalled jobs recovered per sweep tick: bounds the work one tick starts. */
+    static final int RECOVER_PER_TICK = 100;
+
+    private final Supplier<JobStore> store;
+    private final WorkerSettings settings;
+    private final InFlight inFlight;
+    private AttemptSettler settler;
+    private volatile ScheduledExecutorService heartbeatThread;
+    private volatile ScheduledExecutorService sweeperThread;
+    private volatile boolean heartbeatFailing;
+
+    LeaseKeeper(Supplier<JobStore> store, WorkerSettings settings, InFlight inFlight) {
+        this.store = store;
+        this.settings = settings;
+        this.inFlight = inFlight;
+    }
+
+    void settler(AttemptSettler settler) {
+        this.settler = settler;
+    }
+
+    void start(ExecutorServiceManager executors, Object owner) {
+        heartbeatThread = executors.newSingleThreadScheduledExecutor(owner, "rq-heartbeat-" + settings.queue());
+        sweeperThread = executors.newSingleThreadScheduledExecutor(owner, "rq-sweeper-" + settings.queue());
+        long heartbeatMs = settings.heartbeatInterval().toMillis();
+        long sweepMs = Math.min(MAX_SWEEP_INTERVAL_MS, heartbeatMs);
+        heartbeatThread.scheduleWithFixedDelay(this::heartbeat, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
+        sweeperThread.scheduleWithFixedDelay(this::recoverStalled, 0, sweepMs, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(ExecutorServiceManager executors) {
+        ScheduledExecutorService heartbeat = heartbeatThread;
+        ScheduledExecutorService sweeper = sweeperThread;
+        heartbeatThread = null;
+        sweeperThread = null;
+        if (heartbeat != null) {
+            executors.shutdownNow(heartbeat);
+        }
+        if (sweeper != null) {
+            executors.shutdownNow(sweeper);
+        }
+    }
+
+    ScheduledFuture<?> scheduleTimeout(Runnable task, Duration after) {
+        ScheduledExecutorService sweeper = sweeperThread;
+        if (sweeper == null) {
+            return null;
+        }
+        try {
+            return sweeper.schedule(task, after.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            return null;
+        }
+    }
+
+    /** Schedules a re-send of an outcome; false when the consumer is stopping. */
+    boolean scheduleResend(Runnable task, long afterMs) {
+        ScheduledExecutorService sweeper = sweeperThread;
+        if (sweeper == null) {
+            return false;
+        }
+        try {
+            sweeper.schedule(task, afterMs, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            return false;
+        }
+    }
+
+    /** Runs side work (depth gauges) on the sweeper thread, never on the heartbeat's. */
+    void scheduleHousekeeping(Runnable task, Duration every) {
+        ScheduledExecutorService sweeper = sweeperThread;
+        if (sweeper != null) {
+            sweeper.scheduleWithFixedDelay(task, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void heartbeat() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        List<Attempt> attempts = new ArrayList<>(inFlight.all());
+        List<JobLease> leases = new ArrayList<>(attempts.size());
+        for (Attempt attempt : attempts) {
+            leases.add(new JobLease(attempt.job().id(), attempt.job().token()));
+        }
+        long sentNanos = System.nanoTime();
+        try {
+            List<JobLease> lost = await(store.get().extendLeases(leases, settings.visibilityTimeout().toMillis()));
+            java.util.Set<JobLease> lostSet = new java.util.HashSet<>(lost);
+            for (Attempt attempt : attempts) {
+                if (lostSet.contains(new JobLease(attempt.job().id(), attempt.job().token()))) {
+                    // no longer ours in Redis: if it has not started it must not start; if it runs, its
+                    // result will not be recorded. Nothing to heartbeat any more.
+                    inFlight.forget(attempt);
+                    if (attempt.leaseLost()) {
+                        LOG.warn("Queue {}: lost the lease of job {} (attempt {}); another consumer may run it",
+                                settings.queue(), attempt.job().id(), attempt.job().attempt());
+                    }
+                } else {
+                    attempt.leaseExtended(sentNanos, settings.visibilityTimeout());
+                }
+            }
+            if (heartbeatFailing) {
+                heartbeatFailing = false;
+                LOG.info("Queue {}: leases are extended again", settings.queue());
+            }
+        } catch (Exception e) {
+            if (!heartbeatFailing) {
+                heartbeatFailing = true;
+                LOG.warn("Queue {}: could not extend the leases of {} in-flight job(s): {}", settings.queue(),
+                        leases.size(), RedisFailures.describe(e));
+            }
+        }
+    }
+
+    private void recoverStalled() {
+        try {
+            long sentNanos = System.nanoTime();
+            List<RecoveredJob> recovered = await(store.get().recoverStalled(RECOVER_PER_TICK,
+                    settings.visibilityTimeout().toMillis()));
+            for (RecoveredJob job : recovered) {
+                settler.recovered(job, sentNanos);
+            }
+        } catch (Exception e) {
+            // the poll loop reports Redis outages; one line there is enough
+            LOG.debug("Queue {}: stalled-job sweep failed", settings.queue(), e);
+        }
+    }
+
+    private <T> T await(java.util.concurrent.CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(settings.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+}
