@@ -177,7 +177,8 @@ final class JobSettler {
 
     /** A job that can never succeed as stored, or has used up its chances: straight to failed. */
     void giveUp(ClaimedJob job, JobError error, String reason, Throwable failure, Exchange exchange) throws Exception {
-        if (await(endpoint.store().fail(job.id(), job.token(), error, reason))) {
+        // 0, 0: the failed registry stays unbounded until failedMax / failedTtl become options
+        if (await(endpoint.store().fail(job.id(), job.token(), error, reason, 0, 0)) >= 0) {
             endpoint.metrics().failed();
             LOG.warn("Queue {}: job {} failed for good after attempt {} ({}): {}", endpoint.getQueue(), job.id(),
                     job.attempt(), reason, error.message());

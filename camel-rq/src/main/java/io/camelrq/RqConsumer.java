@@ -47,6 +47,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     private volatile RqQueueHealthCheck queueHealth;
     /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
     private volatile boolean stopping;
+    // one claimer per polling thread (the claim record is per claimer); releaseSeq stays -1 here for now
+    private final String claimerPrefix = java.util.UUID.randomUUID() + "-";
+    private final java.util.concurrent.atomic.AtomicLong claimSeq = new java.util.concurrent.atomic.AtomicLong();
 
     public RqConsumer(RqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -190,7 +193,8 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     private ClaimResult claim(JobStore store) throws Exception {
         return settler.await(store.promoteDueAndClaim(getMaxMessagesPerPoll(),
-                endpoint.visibilityTimeout().toMillis()));
+                endpoint.visibilityTimeout().toMillis(), claimerPrefix + Thread.currentThread().getId(),
+                claimSeq.incrementAndGet(), -1));
     }
 
     /**
