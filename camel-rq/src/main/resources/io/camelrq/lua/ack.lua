@@ -41,6 +41,10 @@ if limit > 0 then
   expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('(%.0f', now), 'LIMIT', 0, limit)
 end
 
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+redis.call('ZCARD', KEYS[3])
+
 redis.call('ZREM', KEYS[2], ARGV[1])
 for i = 1, #expired, 7000 do
   redis.call('ZREM', KEYS[3], unpack(expired, i, math.min(i + 6999, #expired)))

@@ -106,6 +106,8 @@ if not paused and #claimed < max then
 end
 readyLeft = readyLeft - taken + #giveBack
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
 local tokenCount = redis.call('GET', KEYS[4])
 if tokenCount and not tokenCount:match('^%-?%d+$') then
   return redis.error_reply('ERR claim: the token counter ' .. KEYS[4] .. ' is not an integer')

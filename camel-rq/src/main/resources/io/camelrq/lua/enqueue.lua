@@ -97,6 +97,11 @@ for i = 0, n - 1 do
   end
 end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[1])
+redis.call('ZCARD', KEYS[2])
+redis.call('ZCARD', KEYS[4])
+redis.call('ZCARD', KEYS[5])
 
 -- 2. Writes.
 if #replaced > 0 then

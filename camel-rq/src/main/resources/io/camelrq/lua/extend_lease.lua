@@ -37,6 +37,8 @@ for i = 3, #ARGV, 2 do
     lost[#lost + 1] = id
   end
 end
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[1])
 -- Lua 5.1's unpack fails past ~8000 values: long variadic calls go in slices
 for i = 1, #leases, 7000 do
   redis.call('ZADD', KEYS[1], unpack(leases, i, math.min(i + 6999, #leases)))

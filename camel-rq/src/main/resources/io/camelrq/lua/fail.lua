@@ -67,6 +67,9 @@ if drop > 0 then
   end
 end
 
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
   'errorMessage', ARGV[4], 'errorStack', ARGV[5], 'erroredAt', now,

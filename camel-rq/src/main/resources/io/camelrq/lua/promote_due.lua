@@ -45,6 +45,9 @@ if head[2] then
   nextDue = math.max(0, tonumber(head[2]) - now)
 end
 
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[2])
+
 if #due > 0 then
   sliced('ZREM', KEYS[1], due)
 end

@@ -18,6 +18,9 @@ if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return 0
 end
 local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+redis.call('LLEN', KEYS[3])
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued', 'attempt', (tonumber(owner[3]) or 1) - 1)

@@ -58,6 +58,8 @@ for _, id in ipairs(ids) do
   end
 end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[2])
 
 if #ids > 0 then
   sliced('ZREM', KEYS[1], ids)

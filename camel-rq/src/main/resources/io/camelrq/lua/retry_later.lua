@@ -28,6 +28,10 @@ if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return -1
 end
 local wakeEmpty = redis.call('LLEN', KEYS[5]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+redis.call('ZCARD', KEYS[3])
+redis.call('LLEN', KEYS[4])
 
 local due = now + delay
 redis.call('ZREM', KEYS[2], ARGV[1])
