@@ -21,9 +21,15 @@ class JobStoreTest extends RqTestSupport {
         return new JobStore(inspectConnection, new QueueKeys("rq", queue));
     }
 
+    private long claimSeq;
+
+    private ClaimResult claim(int maxJobs, long leaseMs) {
+        return store().promoteDueAndClaim(maxJobs, leaseMs, "test-claimer", ++claimSeq, -1).join();
+    }
+
     private ClaimedJob enqueueAndClaim(String id, long leaseMs) {
         store().enqueue(List.of(new NewJob(id, "body", "text", "", "", -1, -1))).join();
-        ClaimResult claim = store().promoteDueAndClaim(1, leaseMs).join();
+        ClaimResult claim = claim(1, leaseMs);
         assertThat(claim.jobs()).extracting(ClaimedJob::id).containsExactly(id);
         return claim.jobs().get(0);
     }
@@ -33,12 +39,12 @@ class JobStoreTest extends RqTestSupport {
         ClaimedJob first = enqueueAndClaim("j1", 30_000);
         // the attempt timed out and was scheduled for a retry...
         assertThat(store().retryLater("j1", first.token(), 0, JobError.of("x", "timeout")).join()).isPositive();
-        ClaimedJob second = store().promoteDueAndClaim(1, 30_000).join().jobs().get(0);
+        ClaimedJob second = claim(1, 30_000).jobs().get(0);
         assertThat(second.token()).isGreaterThan(first.token());
         assertThat(second.attempt()).isEqualTo(2);
         // ...so the first attempt's late outcome changes nothing
         assertThat(store().ack("j1", first.token(), 0).join()).isFalse();
-        assertThat(store().fail("j1", first.token(), JobError.of("x", "late"), "late").join()).isFalse();
+        assertThat(store().fail("j1", first.token(), JobError.of("x", "late"), "late", 0, 0).join()).isEqualTo(-1L);
         assertThat(store().retryLater("j1", first.token(), 0, JobError.of("x", "late")).join()).isEqualTo(-1L);
         assertThat(store().release("j1", first.token()).join()).isFalse();
         assertThat(jobHash("j1")).containsEntry("state", "active");
@@ -85,7 +91,7 @@ class JobStoreTest extends RqTestSupport {
         store().enqueue(List.of(
                 new NewJob("soon", "b", "text", "", "", 0, -1),
                 new NewJob("later", "b", "text", "", "", 60_000, -1))).join();
-        ClaimResult claim = store().promoteDueAndClaim(10, 30_000).join();
+        ClaimResult claim = claim(10, 30_000);
         assertThat(claim.jobs()).extracting(ClaimedJob::id).containsExactly("soon");
         assertThat(claim.msUntilNextDue()).isBetween(55_000L, 60_000L);
         assertThat(jobHash("later")).containsEntry("state", "scheduled").containsKey("dueAt");
@@ -111,7 +117,7 @@ class JobStoreTest extends RqTestSupport {
     @Test
     void aCompletedOrFailedIdCanBeEnqueuedAgain() {
         ClaimedJob job = enqueueAndClaim("again", 30_000);
-        store().fail("again", job.token(), JobError.of("x", "y"), "test").join();
+        store().fail("again", job.token(), JobError.of("x", "y"), "test", 0, 0).join();
         assertThat(store().enqueue(List.of(new NewJob("again", "v2", "text", "", "", -1, -1))).join())
                 .containsExactly(true);
         assertThat(redisCli.zscore(key("failed"), "again")).isNull();

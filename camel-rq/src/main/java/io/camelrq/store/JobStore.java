@@ -23,6 +23,16 @@ public final class JobStore {
     static final int BULK_CHUNK = 1000;
     /** Due jobs moved per promote call; a backlog drains over successive polls. */
     static final int PROMOTE_LIMIT = 1000;
+    /**
+     * Most jobs one claim call may take. The scripts handle more (every variadic call is sent in slices), but
+     * the reply carries every claimed body, and one script call blocks Redis while it runs.
+     */
+    public static final int MAX_CLAIM = 10_000;
+    /**
+     * Registry entries a settle may drop in one call: other failed jobs beyond failedMax/failedTtl (fail), or
+     * expired completed entries (ack). A larger backlog shrinks over the next calls.
+     */
+    static final int TRIM_LIMIT = 1000;
 
     private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
     private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due");
@@ -62,9 +72,13 @@ public final class JobStore {
      *         scheduled or active, and nothing was written
      */
     public CompletableFuture<List<Boolean>> enqueue(List<NewJob> jobs) {
+        return enqueue(jobs, ENQUEUE_CHUNK);
+    }
+
+    CompletableFuture<List<Boolean>> enqueue(List<NewJob> jobs, int perCall) {
         List<CompletableFuture<List<Long>>> chunks = new ArrayList<>();
-        for (int from = 0; from < jobs.size(); from += ENQUEUE_CHUNK) {
-            chunks.add(enqueueChunk(jobs.subList(from, Math.min(jobs.size(), from + ENQUEUE_CHUNK))));
+        for (int from = 0; from < jobs.size(); from += perCall) {
+            chunks.add(enqueueChunk(jobs.subList(from, Math.min(jobs.size(), from + perCall))));
         }
         return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<Boolean> enqueued = new ArrayList<>(jobs.size());
@@ -97,37 +111,77 @@ public final class JobStore {
 
     /**
      * promote_due then claim, sent back to back on the pipelined connection (one network round trip).
-     * Each is its own atomic transition.
+     * Each is its own atomic transition. A failed promote_due does not fail the result: the claimed jobs are
+     * returned with {@link ClaimResult#promoteError()} set, since they are active and leased to the caller.
+     *
+     * <p>claim keeps a record of what it handed out to {@code claimerId}, for one lease. If the reply to a
+     * claim was lost (timeout, interrupt, reconnect), the next claim passes that claim's seq as
+     * {@code releaseSeq}: the script first gives back its jobs that are still active under the recorded token,
+     * to the front of ready and with the attempt taken back (as {@link #release} does), then claims.
+     *
+     * @param maxJobs    1 to {@link #MAX_CLAIM}
+     * @param leaseMs    the visibility timeout, at least 1
+     * @param claimerId  a random id per polling thread
+     * @param claimSeq   this claim's number, increasing per claim of that claimer (0 or more)
+     * @param releaseSeq -1, or the claimSeq of an earlier claim of this claimer whose reply was lost; nothing
+     *                   is released when the claimer's latest recorded claim has another seq
      */
-    public CompletableFuture<ClaimResult> promoteDueAndClaim(int maxJobs, long leaseMs) {
-        CompletableFuture<List<Object>> promoted = PROMOTE_DUE.run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.scheduled(), keys.ready() }, keys.jobPrefix(), Integer.toString(PROMOTE_LIMIT));
+    public CompletableFuture<ClaimResult> promoteDueAndClaim(int maxJobs, long leaseMs, String claimerId,
+            long claimSeq, long releaseSeq) {
+        if (maxJobs < 1 || maxJobs > MAX_CLAIM) {
+            throw new IllegalArgumentException("Invalid maxJobs " + maxJobs + ": it must be 1 to " + MAX_CLAIM);
+        }
+        requireAtLeast(leaseMs, 1, "leaseMs");
+        requireAtLeast(claimSeq, 0, "claimSeq");
+        requireAtLeast(releaseSeq, -1, "releaseSeq");
+        String claimKey = keys.claim(claimerId);
+        CompletableFuture<long[]> promoted = promoteDue(PROMOTE_LIMIT);
         CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused() },
-                keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs));
-        return promoted.thenCombine(claimed, (p, c) -> {
+                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused(), claimKey },
+                keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs), Long.toString(claimSeq),
+                Long.toString(releaseSeq));
+        CompletableFuture<Object> promotedOrError = promoted.handle((p, error) -> p != null ? p : unwrap(error));
+        return claimed.thenCombine(promotedOrError, (c, p) -> {
             long claimedAt = asLong(c.get(0));
             int dangling = (int) asLong(c.get(1));
-            List<ClaimedJob> jobs = new ArrayList<>((c.size() - 2) / 8);
-            for (int i = 2; i + 7 < c.size(); i += 8) {
+            int released = (int) asLong(c.get(2));
+            List<ClaimedJob> jobs = new ArrayList<>((c.size() - 3) / 8);
+            for (int i = 3; i + 7 < c.size(); i += 8) {
                 jobs.add(new ClaimedJob((String) c.get(i), asLong(c.get(i + 1)), (int) asLong(c.get(i + 2)),
                         (String) c.get(i + 3), (String) c.get(i + 4), (String) c.get(i + 5), (String) c.get(i + 6),
                         asLong(c.get(i + 7)), claimedAt));
             }
-            return new ClaimResult(jobs, dangling, asLong(p.get(0)), asLong(p.get(1)));
+            if (p instanceof long[] moved) {
+                return new ClaimResult(jobs, dangling, released, moved[0], moved[1], null);
+            }
+            return new ClaimResult(jobs, dangling, released, 0, -1, (Throwable) p);
         });
     }
 
-    /** ack: the attempt succeeded. Returns false when the token no longer owns the job (stale attempt). */
+    /** promote_due alone: {moved, msUntilNextDue}. */
+    CompletableFuture<long[]> promoteDue(int limit) {
+        return PROMOTE_DUE.<List<Object>> run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.scheduled(), keys.ready() }, keys.jobPrefix(), Integer.toString(limit))
+                .thenApply(r -> new long[] { asLong(r.get(0)), asLong(r.get(1)) });
+    }
+
+    /**
+     * ack: the attempt succeeded. With {@code resultTtlMs > 0} the job is kept in completed until its hash
+     * expires. Returns false when the token no longer owns the job (stale attempt); a repeated ack is stale,
+     * so an ack whose reply was lost can be sent again.
+     */
     public CompletableFuture<Boolean> ack(String id, long token, long resultTtlMs) {
+        requireAtLeast(resultTtlMs, 0, "resultTtlMs");
         return ACK.<Long> run(redis, ScriptOutputType.INTEGER,
                 new String[] { keys.job(id), keys.active(), keys.completed() },
-                id, Long.toString(token), Long.toString(resultTtlMs)).thenApply(r -> r == 1L);
+                id, Long.toString(token), Long.toString(resultTtlMs), Integer.toString(TRIM_LIMIT))
+                .thenApply(r -> r == 1L);
     }
 
     /**
      * retry_later: the attempt failed and a retry is left; the job waits in scheduled for
-     * {@code delayMs} (Redis clock). Returns the due time in epoch millis, or -1 for a stale token.
+     * {@code delayMs} (Redis clock). Returns the due time in epoch millis, or -1 for a stale token (also
+     * for a repeated call, so one whose reply was lost can be sent again).
      */
     public CompletableFuture<Long> retryLater(String id, long token, long delayMs, JobError error) {
         return RETRY_LATER.run(redis, ScriptOutputType.INTEGER,
@@ -136,17 +190,35 @@ public final class JobStore {
                 error.className(), error.message(), error.stackTrace());
     }
 
-    /** fail: the job goes to the failed registry. Returns false for a stale token. */
-    public CompletableFuture<Boolean> fail(String id, long token, JobError error, String reason) {
-        return FAIL.<Long> run(redis, ScriptOutputType.INTEGER,
+    /**
+     * fail: the job goes to the failed registry, which is trimmed in the same call, oldest first: jobs that
+     * failed more than {@code failedTtlMs} ago, and the oldest beyond {@code failedMax} entries, are deleted
+     * (hash included), at most {@link #TRIM_LIMIT} per call; the next fail goes on. 0 for either bound
+     * means none.
+     *
+     * @return -1 when the token no longer owns the job (stale; also for a repeated call, so one whose reply
+     *         was lost can be sent again), else the number of other failed jobs deleted by this call
+     */
+    public CompletableFuture<Long> fail(String id, long token, JobError error, String reason, int failedMax,
+            long failedTtlMs) {
+        return fail(id, token, error, reason, failedMax, failedTtlMs, TRIM_LIMIT);
+    }
+
+    CompletableFuture<Long> fail(String id, long token, JobError error, String reason, int failedMax,
+            long failedTtlMs, int trimLimit) {
+        requireAtLeast(failedMax, 0, "failedMax");
+        requireAtLeast(failedTtlMs, 0, "failedTtlMs");
+        return FAIL.run(redis, ScriptOutputType.INTEGER,
                 new String[] { keys.job(id), keys.active(), keys.failed() },
-                id, Long.toString(token), error.className(), error.message(), error.stackTrace(), reason)
-                .thenApply(r -> r == 1L);
+                id, Long.toString(token), error.className(), error.message(), error.stackTrace(), reason,
+                keys.jobPrefix(), Integer.toString(failedMax), Long.toString(failedTtlMs),
+                Integer.toString(trimLimit));
     }
 
     /**
      * release: a claimed job that never started (its consumer is stopping) goes back to the front of
-     * ready, and its attempt is not counted. Returns false for a stale token.
+     * ready, and its attempt is not counted. Returns false for a stale token (also for a repeated call, so
+     * one whose reply was lost can be sent again).
      */
     public CompletableFuture<Boolean> release(String id, long token) {
         return RELEASE.<Long> run(redis, ScriptOutputType.INTEGER,
@@ -159,6 +231,7 @@ public final class JobStore {
      * leaseMs, in one call. Returns the ids this consumer no longer owns.
      */
     public CompletableFuture<List<String>> extendLeases(java.util.Map<String, Long> tokens, long leaseMs) {
+        requireAtLeast(leaseMs, 1, "leaseMs");
         String[] args = new String[2 + tokens.size() * 2];
         args[0] = keys.jobPrefix();
         args[1] = Long.toString(leaseMs);
@@ -175,6 +248,8 @@ public final class JobStore {
      * settle each with retryLater, fail or release, using the returned token.
      */
     public CompletableFuture<List<RecoveredJob>> recoverStalled(int limit, long leaseMs) {
+        requireAtLeast(limit, 1, "limit");
+        requireAtLeast(leaseMs, 1, "leaseMs");
         return RECOVER_STALLED.<List<Object>> run(redis, ScriptOutputType.MULTI,
                 new String[] { keys.active(), keys.tokens() },
                 keys.jobPrefix(), Integer.toString(limit), Long.toString(leaseMs)).thenApply(r -> {
@@ -191,7 +266,10 @@ public final class JobStore {
 
     /** requeue_failed for one job. Returns 1 if it was in the failed registry, else 0. */
     public CompletableFuture<Long> requeueFailed(String id) {
-        return requeueChunk(id, "").thenApply(r -> asLong(r.get(0)));
+        if (id == null || id.isEmpty()) {
+            throw new IllegalArgumentException("Invalid job id: it must not be empty");
+        }
+        return requeueChunk(id, "", BULK_CHUNK).thenApply(r -> asLong(r.get(0)));
     }
 
     /**
@@ -199,29 +277,37 @@ public final class JobStore {
      * Returns how many were moved.
      */
     public CompletableFuture<Long> requeueAllFailed() {
-        return requeueAllFrom("", 0L);
+        return requeueAllFailed(BULK_CHUNK);
     }
 
-    private CompletableFuture<Long> requeueAllFrom(String cutoff, long movedSoFar) {
-        return requeueChunk("", cutoff).thenCompose(r -> {
+    CompletableFuture<Long> requeueAllFailed(int chunk) {
+        return requeueAllFrom("", 0L, chunk);
+    }
+
+    private CompletableFuture<Long> requeueAllFrom(String cutoff, long movedSoFar, int chunk) {
+        return requeueChunk("", cutoff, chunk).thenCompose(r -> {
             long moved = movedSoFar + asLong(r.get(0));
             return asLong(r.get(1)) == 0 ? CompletableFuture.completedFuture(moved)
-                    : requeueAllFrom(String.valueOf(asLong(r.get(2))), moved);
+                    : requeueAllFrom(String.valueOf(asLong(r.get(2))), moved, chunk);
         });
     }
 
-    private CompletableFuture<List<Object>> requeueChunk(String id, String cutoff) {
+    private CompletableFuture<List<Object>> requeueChunk(String id, String cutoff, int chunk) {
         return REQUEUE_FAILED.run(redis, ScriptOutputType.MULTI,
                 new String[] { keys.failed(), keys.ready(), keys.wake() }, keys.jobPrefix(), id,
-                Integer.toString(BULK_CHUNK), cutoff);
+                Integer.toString(chunk), cutoff);
     }
 
     /** purge: deletes every job of the queue in every state, in chunks. Returns how many were deleted. */
     public CompletableFuture<Long> purge() {
+        return purge(BULK_CHUNK);
+    }
+
+    CompletableFuture<Long> purge(int chunk) {
         return repeatUntilDone(() -> PURGE.run(redis, ScriptOutputType.INTEGER,
                 new String[] { keys.ready(), keys.scheduled(), keys.active(), keys.failed(), keys.completed(),
                         keys.wake() },
-                keys.jobPrefix(), Integer.toString(BULK_CHUNK)), 0L);
+                keys.jobPrefix(), Integer.toString(chunk)), 0L);
     }
 
     public CompletableFuture<QueueStats> stats() {
@@ -322,6 +408,17 @@ public final class JobStore {
             java.util.function.Supplier<CompletableFuture<Long>> step, long soFar) {
         return step.get().thenCompose(n -> n == 0 ? CompletableFuture.completedFuture(soFar)
                 : repeatUntilDone(step, soFar + n));
+    }
+
+    private static void requireAtLeast(long value, long min, String name) {
+        if (value < min) {
+            throw new IllegalArgumentException("Invalid " + name + " " + value + ": it must be at least " + min);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
     }
 
     private static long asLong(Object value) {

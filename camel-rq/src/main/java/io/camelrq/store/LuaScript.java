@@ -7,8 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -17,8 +20,20 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
  * One state transition's Lua script, loaded from {@code io/camelrq/lua/<name>.lua} and run by SHA.
  * A server that does not know the script yet (first use, restart, SCRIPT FLUSH) answers NOSCRIPT;
  * the script is then sent once in full, which also caches it on the server.
+ *
+ * <p>An error reply from the script becomes a {@link ScriptFailedException} naming the script, so that a
+ * caller can tell a failing script from an outage; connection failures, timeouts and "cannot serve right
+ * now" replies ({@link #SERVER_UNAVAILABLE}) pass through unchanged.
  */
 final class LuaScript {
+
+    /**
+     * Error codes that say the server cannot run anything right now, not that the script failed: loading its
+     * data after a restart, busy with another script, a replica after a failover, a cluster without quorum,
+     * or a connection that is not (or no longer) authenticated.
+     */
+    static final List<String> SERVER_UNAVAILABLE = List.of("LOADING", "BUSY", "READONLY", "MASTERDOWN",
+            "CLUSTERDOWN", "TRYAGAIN", "NOAUTH", "WRONGPASS");
 
     private final String name;
     private final String source;
@@ -54,12 +69,29 @@ final class LuaScript {
             String[] keys, String... args) {
         CompletableFuture<T> bySha = redis.<T> evalsha(sha, type, keys, args).toCompletableFuture();
         return bySha.exceptionallyCompose(error -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            Throwable cause = unwrap(error);
             if (cause instanceof RedisNoScriptException) {
-                return redis.<T> eval(source, type, keys, args).toCompletableFuture();
+                return redis.<T> eval(source, type, keys, args).toCompletableFuture()
+                        .exceptionallyCompose(evalError -> CompletableFuture.failedFuture(translate(unwrap(evalError))));
             }
-            return CompletableFuture.failedFuture(cause);
+            return CompletableFuture.failedFuture(translate(cause));
         });
+    }
+
+    private Throwable translate(Throwable cause) {
+        if (cause instanceof RedisCommandExecutionException && !(cause instanceof RedisNoScriptException)) {
+            String message = cause.getMessage() == null ? "" : cause.getMessage();
+            int space = message.indexOf(' ');
+            String code = space < 0 ? message : message.substring(0, space);
+            if (!SERVER_UNAVAILABLE.contains(code)) {
+                return new ScriptFailedException(name, message, cause);
+            }
+        }
+        return cause;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static String sha1Hex(String text) {

@@ -17,6 +17,7 @@ public final class QueueKeys {
     private final String tokens;
     private final String paused;
     private final String jobPrefix;
+    private final String claimPrefix;
 
     public QueueKeys(String keyPrefix, String queue) {
         validateName("keyPrefix", keyPrefix);
@@ -32,6 +33,7 @@ public final class QueueKeys {
         this.tokens = base + "tokens";
         this.paused = base + "paused";
         this.jobPrefix = base + "job:";
+        this.claimPrefix = base + "claim:";
     }
 
     // Braces would break the hash tag and whitespace makes keys unreadable in redis-cli.
@@ -93,5 +95,16 @@ public final class QueueKeys {
 
     public String job(String id) {
         return jobPrefix + id;
+    }
+
+    /**
+     * The record of the latest claim of one claimer (a polling thread): its seq and the (id, token) pairs it
+     * handed out, kept for one lease, so that a claim whose reply was lost can be given back.
+     */
+    public String claim(String claimerId) {
+        if (claimerId == null || claimerId.isBlank()) {
+            throw new IllegalArgumentException("Invalid claimerId: it must not be empty");
+        }
+        return claimPrefix + claimerId;
     }
 }

@@ -7,6 +7,8 @@
 -- ARGV[1] job id
 --
 -- Returns { cancelled (1/0), the state the job was in ("" if none) }.
+-- The only write that can fail (LREM or ZREM on a key of the wrong type)
+-- comes first; DEL cannot.
 
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'queued' then

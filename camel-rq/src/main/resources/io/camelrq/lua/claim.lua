@@ -1,69 +1,179 @@
 -- claim: ready -> active, for up to N jobs, each with a lease and a fresh
--- attempt token.
+-- attempt token. First, if asked, it gives back the jobs of this claimer's
+-- previous claim whose reply was lost (as release does), so a lost reply
+-- costs no attempt and is no stall.
 --
 -- KEYS[1] ready       list of runnable job ids
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] wake        wake-up marker list
 -- KEYS[4] tokens      counter of attempt tokens handed out on this queue
 -- KEYS[5] paused      present while the queue is paused: nothing is claimed
+-- KEYS[6] claim record of this claimer: JSON {seq, jobs = {id, token, ...}}
 -- ARGV[1] job key prefix
--- ARGV[2] most jobs to claim
--- ARGV[3] lease length in ms (visibility timeout)
+-- ARGV[2] most jobs to claim (1 or more)
+-- ARGV[3] lease length in ms (visibility timeout, 1 or more)
+-- ARGV[4] seq of this claim (the claimer's own counter)
+-- ARGV[5] seq of an earlier claim of this claimer whose reply was lost, or
+--         "-1". If the record holds that seq, its jobs still active under
+--         the recorded token go back to the front of ready first.
 --
--- Returns { now, dangling, then 8 values per claimed job:
+-- Returns { now, dangling, released, then 8 values per claimed job:
 --   id, token, attempt, body, enc, headers, retry, enqueuedAt }
--- ("" for absent headers/retry). "dangling" counts ids popped from ready
--- whose hash no longer exists; they are dropped, never handed out.
+-- ("" for absent headers/retry). "dangling" counts ids taken off ready
+-- that had no hash, or a hash whose state is not queued, or that were
+-- listed twice; they are dropped, never handed out. "released" counts the
+-- jobs of the lost claim that were given back (they may be claimed again
+-- by this very call, with the same attempt number).
+--
+-- Every read and check comes before the first write, so an error leaves
+-- nothing half done.
+
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
+  end
+end
+
+local prefix = ARGV[1]
+local max = tonumber(ARGV[2])
+local leaseMs = tonumber(ARGV[3])
+if not max or max < 1 or max % 1 ~= 0 then
+  return redis.error_reply('ERR claim: max jobs must be a whole number >= 1, got ' .. tostring(ARGV[2]))
+end
+if not leaseMs or leaseMs < 1 or leaseMs % 1 ~= 0 then
+  return redis.error_reply('ERR claim: lease ms must be a whole number >= 1, got ' .. tostring(ARGV[3]))
+end
+if not ARGV[4] or ARGV[4] == '' or not ARGV[5] or ARGV[5] == '' then
+  return redis.error_reply('ERR claim: claim seq and release seq are required')
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
-local lease = now + tonumber(ARGV[3])
-local out = { now, 0 }
-local dangling = 0
+local fields = { 'state', 'token', 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt' }
 
-if redis.call('EXISTS', KEYS[5]) == 1 then
-  return out
+-- 1. The lost claim's jobs that this claimer still owns. A record that does
+-- not hold the seq asked for (the lost claim never ran, or a later claim
+-- replaced the record) releases nothing.
+local released = {}
+local seen = {}
+if ARGV[5] ~= '-1' then
+  local raw = redis.call('GET', KEYS[6])
+  local ok, record = false, nil
+  if raw then
+    ok, record = pcall(cjson.decode, raw)
+  end
+  if ok and type(record) == 'table' and record.seq == ARGV[5] and type(record.jobs) == 'table' then
+    for i = 1, #record.jobs - 1, 2 do
+      local id = record.jobs[i]
+      local f = redis.call('HMGET', prefix .. id, unpack(fields))
+      if not seen[id] and f[1] == 'active' and f[2] == record.jobs[i + 1] then
+        seen[id] = true
+        released[#released + 1] = { id = id, f = f, released = true }
+      end
+    end
+  end
 end
 
-local ids = redis.call('LPOP', KEYS[1], tonumber(ARGV[2]))
-if ids then
+-- 2. What to claim: the released jobs first (they go back to the front of
+-- ready), then the head of ready.
+local paused = redis.call('EXISTS', KEYS[5]) == 1
+local claimed = {}
+local giveBack = {}
+local dangling = 0
+local taken = 0
+for _, job in ipairs(released) do
+  if not paused and #claimed < max then
+    claimed[#claimed + 1] = job
+  else
+    giveBack[#giveBack + 1] = job
+  end
+end
+local readyLeft = redis.call('LLEN', KEYS[1])
+if not paused and #claimed < max then
+  local ids = redis.call('LRANGE', KEYS[1], 0, max - #claimed - 1)
+  taken = #ids
+  for _, id in ipairs(ids) do
+    local f = redis.call('HMGET', prefix .. id, unpack(fields))
+    -- every job hash has a state; one in ready must be queued
+    if seen[id] or f[1] ~= 'queued' then
+      dangling = dangling + 1
+    else
+      seen[id] = true
+      claimed[#claimed + 1] = { id = id, f = f, released = false }
+    end
+  end
+end
+readyLeft = readyLeft - taken + #giveBack
+local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+local tokenCount = redis.call('GET', KEYS[4])
+if tokenCount and not tokenCount:match('^%-?%d+$') then
+  return redis.error_reply('ERR claim: the token counter ' .. KEYS[4] .. ' is not an integer')
+end
+
+-- 3. Writes.
+if taken > 0 then
+  redis.call('LTRIM', KEYS[1], taken, -1)
+end
+if #giveBack > 0 then
+  -- exactly as release does: front of ready, in claim order, attempt taken back
+  local front = {}
+  local ids = {}
+  for i = #giveBack, 1, -1 do
+    local job = giveBack[i]
+    local key = prefix .. job.id
+    redis.call('HSET', key, 'state', 'queued', 'attempt', (tonumber(job.f[3]) or 1) - 1)
+    redis.call('HDEL', key, 'startedAt')
+    front[#front + 1] = job.id
+    ids[#ids + 1] = job.id
+  end
+  sliced('ZREM', KEYS[2], ids)
+  sliced('LPUSH', KEYS[1], front)
+end
+
+local out = { now, dangling, #released }
+if #claimed > 0 then
   -- Tokens come from one queue-wide counter that nothing resets (not
   -- requeue, not purge, not re-enqueueing the same id), so an outcome from
   -- an older attempt can never match a newer one. One INCRBY reserves a
-  -- token for every popped id (a dangling id just leaves a gap).
-  local lastToken = redis.call('INCRBY', KEYS[4], #ids)
-  local token = lastToken - #ids
+  -- token for every claimed job.
+  local token = redis.call('INCRBY', KEYS[4], #claimed) - #claimed
+  local lease = now + leaseMs
   local leases = {}
-  for _, id in ipairs(ids) do
+  local record = {}
+  for _, job in ipairs(claimed) do
     token = token + 1
-    local key = prefix .. id
-    -- every job hash has a state: without one the hash is gone
-    local f = redis.call('HMGET', key, 'state', 'enc', 'body', 'headers', 'retry', 'enqueuedAt', 'attempt')
-    if not f[1] then
-      dangling = dangling + 1
-    else
-      local attempt = (tonumber(f[7] or '0') or 0) + 1
-      redis.call('HSET', key, 'state', 'active', 'startedAt', now, 'token', token, 'attempt', attempt)
-      leases[#leases + 1] = lease
-      leases[#leases + 1] = id
-      out[#out + 1] = id
-      out[#out + 1] = token
-      out[#out + 1] = attempt
-      out[#out + 1] = f[3] or ''
-      out[#out + 1] = f[2] or ''
-      out[#out + 1] = f[4] or ''
-      out[#out + 1] = f[5] or ''
-      out[#out + 1] = f[6] or ''
+    local f = job.f
+    -- a released job gets its attempt back, then this claim counts it again
+    local attempt = tonumber(f[3] or '0') or 0
+    if not job.released then
+      attempt = attempt + 1
     end
+    redis.call('HSET', prefix .. job.id, 'state', 'active', 'startedAt', now, 'token', token, 'attempt', attempt)
+    leases[#leases + 1] = lease
+    leases[#leases + 1] = job.id
+    record[#record + 1] = job.id
+    record[#record + 1] = string.format('%.0f', token)
+    out[#out + 1] = job.id
+    out[#out + 1] = token
+    out[#out + 1] = attempt
+    out[#out + 1] = f[4] or ''
+    out[#out + 1] = f[5] or ''
+    out[#out + 1] = f[6] or ''
+    out[#out + 1] = f[7] or ''
+    out[#out + 1] = f[8] or ''
   end
-  if #leases > 0 then
-    redis.call('ZADD', KEYS[2], unpack(leases))
-  end
-  -- work remains: pass the wake-up on to another idle consumer
-  if redis.call('LLEN', KEYS[1]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then
-    redis.call('RPUSH', KEYS[3], 'ready')
-  end
+  sliced('ZADD', KEYS[2], leases)
+  -- kept as long as the lease: after that the jobs are recovered as stalls anyway
+  redis.call('SET', KEYS[6], cjson.encode({ seq = ARGV[4], jobs = record }), 'PX', leaseMs)
+else
+  redis.call('DEL', KEYS[6])
 end
-out[2] = dangling
+
+-- work remains: pass the wake-up on to another idle consumer
+if (taken > 0 or #released > 0) and readyLeft > 0 and wakeEmpty then
+  redis.call('RPUSH', KEYS[3], 'ready')
+end
 return out

@@ -7,7 +7,14 @@
 -- KEYS[6] completed
 -- ARGV[1] job id
 --
--- Returns 1 if the job existed, else 0.
+-- Returns 1 if the job existed, else 0. Every read comes before the first
+-- write.
+
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[2])
+for k = 3, 6 do
+  redis.call('ZCARD', KEYS[k])
+end
 
 redis.call('LREM', KEYS[2], 0, ARGV[1])
 for k = 3, 6 do

@@ -1,46 +1,75 @@
 -- enqueue: new job(s) -> ready (runnable now) or scheduled (runnable later).
 --
--- KEYS[1] ready       list of runnable job ids (RPUSH here, LPOP by claim)
+-- KEYS[1] ready       list of runnable job ids (RPUSH here, taken by claim)
 -- KEYS[2] scheduled   zset id -> due time (ms)
 -- KEYS[3] wake        list holding at most one marker; idle consumers BLPOP it
 -- KEYS[4] failed      zset id -> failed time (ms)
--- KEYS[5] completed   zset id -> completed time (ms)
+-- KEYS[5] completed   zset id -> expiry time of the kept result (ms)
 -- ARGV[1] job key prefix, e.g. "rq:{email}:job:" (same hash tag as KEYS)
 -- ARGV[2] number of jobs N; then 7 values per job:
 --   id, body, enc, headers ("" = none), retry ("" = none),
 --   delayMs ("" = none), runAtMs ("" = none; epoch millis, wins over delayMs)
 --
 -- Returns one integer per job: 1 = enqueued, 0 = a job with that id is still
--- queued, scheduled or active, so nothing was written (idempotent enqueue).
--- A job id whose previous run completed or failed is replaced.
+-- queued, scheduled or active, or came earlier in this same call, so nothing
+-- was written for it (idempotent enqueue). A job id whose previous run
+-- completed or failed is replaced.
+--
+-- Every read and check comes before the first write, so an error leaves
+-- nothing half done.
+
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
+-- slices (key nil: the values are the keys, as for DEL)
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    local j = math.min(i + 6999, #values)
+    if key then
+      redis.call(cmd, key, unpack(values, i, j))
+    else
+      redis.call(cmd, unpack(values, i, j))
+    end
+  end
+end
+
+local prefix = ARGV[1]
+local n = tonumber(ARGV[2])
+if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 7 then
+  return redis.error_reply('ERR enqueue: expected a job count then 7 values per job, got count '
+    .. tostring(ARGV[2]) .. ' and ' .. (#ARGV - 2) .. ' values')
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
-local n = tonumber(ARGV[2])
-local results = {}
-local written = false
-local readyIds = {}
 
+-- 1. Decide every job first.
+local results = {}
+local replaced = {}   -- ids of finished runs to delete and unlist
+local writes = {}     -- { key, fields } per accepted job
+local readyIds = {}
+local due = {}        -- score, id pairs for scheduled
+local accepted = {}
 for i = 0, n - 1 do
   local base = 3 + i * 7
   local id = ARGV[base]
   local key = prefix .. id
+  local runAt, delay = ARGV[base + 6], ARGV[base + 5]
+  local at = now
+  if runAt ~= '' then
+    at = tonumber(runAt)
+  elseif delay ~= '' then
+    at = tonumber(delay) and now + tonumber(delay)
+  end
+  if not at then
+    return redis.error_reply('ERR enqueue: job ' .. id .. ' has a delayMs/runAtMs that is not a number')
+  end
   local state = redis.call('HGET', key, 'state')
-  if state == 'queued' or state == 'scheduled' or state == 'active' then
+  if accepted[id] or state == 'queued' or state == 'scheduled' or state == 'active' then
     results[#results + 1] = 0
   else
+    accepted[id] = true
     if state then
       -- a finished or failed run of the same id: start afresh
-      redis.call('DEL', key)
-      redis.call('ZREM', KEYS[4], id)
-      redis.call('ZREM', KEYS[5], id)
-    end
-    local due = now
-    if ARGV[base + 6] ~= '' then
-      due = tonumber(ARGV[base + 6])
-    elseif ARGV[base + 5] ~= '' then
-      due = now + tonumber(ARGV[base + 5])
+      replaced[#replaced + 1] = id
     end
     -- one HSET per job: every field in a single call
     local fields = { 'body', ARGV[base + 1], 'enc', ARGV[base + 2], 'enqueuedAt', now, 'attempt', 0 }
@@ -52,33 +81,62 @@ for i = 0, n - 1 do
       fields[#fields + 1] = 'retry'
       fields[#fields + 1] = ARGV[base + 4]
     end
-    if due > now then
-      fields[#fields + 1] = 'state'
+    fields[#fields + 1] = 'state'
+    if at > now then
       fields[#fields + 1] = 'scheduled'
       fields[#fields + 1] = 'dueAt'
-      fields[#fields + 1] = due
-      redis.call('HSET', key, unpack(fields))
-      redis.call('ZADD', KEYS[2], due, id)
+      fields[#fields + 1] = at
+      due[#due + 1] = at
+      due[#due + 1] = id
     else
-      fields[#fields + 1] = 'state'
       fields[#fields + 1] = 'queued'
-      redis.call('HSET', key, unpack(fields))
       readyIds[#readyIds + 1] = id
     end
-    written = true
+    writes[#writes + 1] = { key, fields }
     results[#results + 1] = 1
   end
 end
+local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[1])
+redis.call('ZCARD', KEYS[2])
+redis.call('ZCARD', KEYS[4])
+redis.call('ZCARD', KEYS[5])
 
--- one RPUSH for the whole call, in enqueue order
+-- 2. Writes.
+if #replaced > 0 then
+  local keys = {}
+  for i, id in ipairs(replaced) do
+    keys[i] = prefix .. id
+  end
+  sliced('DEL', nil, keys)
+end
+-- unlist every accepted id from the finished registries, not only the
+-- replaced ones: an entry can outlive its hash (an expired completed
+-- result not trimmed yet) and must not be taken for the new job
+if #writes > 0 then
+  local ids = {}
+  for id in pairs(accepted) do
+    ids[#ids + 1] = id
+  end
+  sliced('ZREM', KEYS[4], ids)
+  sliced('ZREM', KEYS[5], ids)
+end
+for _, w in ipairs(writes) do
+  redis.call('HSET', w[1], unpack(w[2]))
+end
+if #due > 0 then
+  sliced('ZADD', KEYS[2], due)
+end
+-- one RPUSH per slice for the whole call, in enqueue order
 if #readyIds > 0 then
-  redis.call('RPUSH', KEYS[1], unpack(readyIds))
+  sliced('RPUSH', KEYS[1], readyIds)
 end
 
 -- One marker is enough: a woken consumer claims a batch and passes the
 -- marker on while work remains. Scheduled jobs wake a consumer too, so an
 -- idle one recomputes how long it may sleep before the next due time.
-if written and redis.call('LLEN', KEYS[3]) == 0 then
+if #writes > 0 and wakeEmpty then
   redis.call('RPUSH', KEYS[3], #readyIds > 0 and 'ready' or 'scheduled')
 end
 return results

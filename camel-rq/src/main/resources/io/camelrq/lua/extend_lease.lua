@@ -3,25 +3,44 @@
 --
 -- KEYS[1] active      zset id -> lease deadline (ms)
 -- ARGV[1] job key prefix
--- ARGV[2] lease length in ms (visibility timeout)
+-- ARGV[2] lease length in ms (visibility timeout, 1 or more)
 -- ARGV[3..] pairs of job id, attempt token
 --
 -- Returns the ids whose lease could not be extended because the token no
 -- longer owns the job (recovered by another consumer, purged, timed out).
+--
+-- The hash decides, not the index: a job whose hash is active under the
+-- token gets its deadline written even if its active entry was lost, so a
+-- job that is running can always be recovered if its consumer dies. Every
+-- read and check comes before the first write.
+
+local prefix = ARGV[1]
+local leaseMs = tonumber(ARGV[2])
+if not leaseMs or leaseMs < 1 or leaseMs % 1 ~= 0 or #ARGV % 2 ~= 0 then
+  return redis.error_reply('ERR extend_lease: expected a lease ms >= 1 then id, token pairs, got '
+    .. tostring(ARGV[2]) .. ' and ' .. (#ARGV - 2) .. ' values')
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
-local deadline = now + tonumber(ARGV[2])
+local deadline = now + leaseMs
 local lost = {}
+local leases = {}
 
 for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   local owner = redis.call('HMGET', prefix .. id, 'state', 'token')
   if owner[1] == 'active' and owner[2] == ARGV[i + 1] then
-    redis.call('ZADD', KEYS[1], 'XX', deadline, id)
+    leases[#leases + 1] = deadline
+    leases[#leases + 1] = id
   else
     lost[#lost + 1] = id
   end
+end
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[1])
+-- Lua 5.1's unpack fails past ~8000 values: long variadic calls go in slices
+for i = 1, #leases, 7000 do
+  redis.call('ZADD', KEYS[1], unpack(leases, i, math.min(i + 6999, #leases)))
 end
 return lost

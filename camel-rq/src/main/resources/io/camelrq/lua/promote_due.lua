@@ -4,33 +4,59 @@
 -- KEYS[1] scheduled   zset id -> due time (ms)
 -- KEYS[2] ready       list of runnable job ids
 -- ARGV[1] job key prefix
--- ARGV[2] most jobs to move in this call
+-- ARGV[2] most jobs to move in this call (1 or more)
 --
 -- Returns { moved, msUntilNextDue } where msUntilNextDue is -1 when nothing
 -- else is scheduled. It is measured on the Redis clock, so consumers on
 -- other hosts never need synchronised clocks.
+--
+-- The index is not trusted: only a hash whose state is scheduled is moved.
+-- A due id without one (deleted by hand, or an id that now names a job in
+-- another state) is just unlisted. Every read and check comes before the
+-- first write, so an error leaves nothing half done.
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
-
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-local moved = 0
-for _, id in ipairs(due) do
-  redis.call('ZREM', KEYS[1], id)
-  local key = prefix .. id
-  -- a scheduled id without its hash (deleted by hand) is simply dropped
-  if redis.call('EXISTS', key) == 1 then
-    redis.call('HSET', key, 'state', 'queued')
-    redis.call('HDEL', key, 'dueAt')
-    redis.call('RPUSH', KEYS[2], id)
-    moved = moved + 1
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
   end
 end
 
+local prefix = ARGV[1]
+local limit = tonumber(ARGV[2])
+if not limit or limit < 1 or limit % 1 ~= 0 then
+  return redis.error_reply('ERR promote_due: limit must be a whole number >= 1, got ' .. tostring(ARGV[2]))
+end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- the due ids are the first ranks of the set, so the next due one follows them
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+local promote = {}
+for _, id in ipairs(due) do
+  if redis.call('HGET', prefix .. id, 'state') == 'scheduled' then
+    promote[#promote + 1] = id
+  end
+end
 local nextDue = -1
-local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local head = redis.call('ZRANGE', KEYS[1], #due, #due, 'WITHSCORES')
 if head[2] then
   nextDue = math.max(0, tonumber(head[2]) - now)
 end
-return { moved, nextDue }
+
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[2])
+
+if #due > 0 then
+  sliced('ZREM', KEYS[1], due)
+end
+for _, id in ipairs(promote) do
+  local key = prefix .. id
+  redis.call('HSET', key, 'state', 'queued')
+  redis.call('HDEL', key, 'dueAt')
+end
+if #promote > 0 then
+  sliced('RPUSH', KEYS[2], promote)
+end
+return { #promote, nextDue }

@@ -5,35 +5,56 @@
 -- KEYS[1] ready, KEYS[2] scheduled, KEYS[3] active, KEYS[4] failed,
 -- KEYS[5] completed, KEYS[6] wake
 -- ARGV[1] job key prefix
--- ARGV[2] most jobs to delete in this call
+-- ARGV[2] most jobs to delete in this call (1 or more)
 --
--- Returns the number of job ids removed in this call.
+-- Returns the number of index entries removed in this call. Every read and
+-- check comes before the first write, so an error leaves nothing half done.
 
-local prefix = ARGV[1]
-local budget = tonumber(ARGV[2])
-local removed = 0
-
-local function drop(id)
-  redis.call('DEL', prefix .. id)
-  removed = removed + 1
-end
-
--- ready is a list: pop from it so each chunk makes progress
-local ids = redis.call('LPOP', KEYS[1], budget)
-if ids then
-  for _, id in ipairs(ids) do drop(id) end
-end
-
-for k = 2, 5 do
-  if removed < budget then
-    local members = redis.call('ZRANGE', KEYS[k], 0, budget - removed - 1)
-    for _, id in ipairs(members) do
-      redis.call('ZREM', KEYS[k], id)
-      drop(id)
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
+-- slices (key nil: the values are the keys, as for DEL)
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    local j = math.min(i + 6999, #values)
+    if key then
+      redis.call(cmd, key, unpack(values, i, j))
+    else
+      redis.call(cmd, unpack(values, i, j))
     end
   end
 end
 
+local prefix = ARGV[1]
+local budget = tonumber(ARGV[2])
+if not budget or budget < 1 or budget % 1 ~= 0 then
+  return redis.error_reply('ERR purge: limit must be a whole number >= 1, got ' .. tostring(ARGV[2]))
+end
+
+local taken = {}
+local hashes = {}
+local removed = 0
+local function take(k, ids)
+  taken[k] = ids
+  for _, id in ipairs(ids) do
+    hashes[#hashes + 1] = prefix .. id
+  end
+  removed = removed + #ids
+end
+take(1, redis.call('LRANGE', KEYS[1], 0, budget - 1))
+for k = 2, 5 do
+  if removed < budget then
+    take(k, redis.call('ZRANGE', KEYS[k], 0, budget - removed - 1))
+  end
+end
+
+if taken[1] and #taken[1] > 0 then
+  redis.call('LTRIM', KEYS[1], #taken[1], -1)
+end
+for k = 2, 5 do
+  if taken[k] and #taken[k] > 0 then
+    sliced('ZREM', KEYS[k], taken[k])
+  end
+end
+sliced('DEL', nil, hashes)
 if removed == 0 then
   redis.call('DEL', KEYS[6])
 end

@@ -8,41 +8,79 @@
 -- KEYS[1] active      zset id -> lease deadline (ms)
 -- KEYS[2] tokens      counter of attempt tokens handed out on this queue
 -- ARGV[1] job key prefix
--- ARGV[2] most jobs to recover in this call
--- ARGV[3] lease length in ms for the recovering consumer
+-- ARGV[2] most jobs to recover in this call (1 or more)
+-- ARGV[3] lease length in ms for the recovering consumer (1 or more)
 --
 -- Returns { dangling, then 9 values per recovered job:
 --   id, token, attempt, stalls, body, enc, headers, retry, enqueuedAt }
+--
+-- Every read and check comes before the first write, so an error leaves
+-- nothing half done.
+
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
+  end
+end
+
+local prefix = ARGV[1]
+local limit = tonumber(ARGV[2])
+local leaseMs = tonumber(ARGV[3])
+if not limit or limit < 1 or limit % 1 ~= 0 then
+  return redis.error_reply('ERR recover_stalled: limit must be a whole number >= 1, got ' .. tostring(ARGV[2]))
+end
+if not leaseMs or leaseMs < 1 or leaseMs % 1 ~= 0 then
+  return redis.error_reply('ERR recover_stalled: lease ms must be a whole number >= 1, got ' .. tostring(ARGV[3]))
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
-local out = { 0 }
-local dangling = 0
 
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+local jobs = {}
+local unlist = {}
 for _, id in ipairs(expired) do
-  local key = prefix .. id
-  if redis.call('HGET', key, 'state') ~= 'active' then
+  local f = redis.call('HMGET', prefix .. id, 'state', 'attempt', 'stalls', 'body', 'enc', 'headers', 'retry',
+    'enqueuedAt')
+  if f[1] ~= 'active' then
     -- an entry without a live active job behind it: just unlist it
-    redis.call('ZREM', KEYS[1], id)
-    dangling = dangling + 1
+    unlist[#unlist + 1] = id
   else
-    local token = redis.call('INCR', KEYS[2])
-    redis.call('HSET', key, 'token', token)
-    local stalls = redis.call('HINCRBY', key, 'stalls', 1)
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), id)
-    local f = redis.call('HMGET', key, 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt')
-    out[#out + 1] = id
+    jobs[#jobs + 1] = { id = id, f = f }
+  end
+end
+local tokenCount = redis.call('GET', KEYS[2])
+if tokenCount and not tokenCount:match('^%-?%d+$') then
+  return redis.error_reply('ERR recover_stalled: the token counter ' .. KEYS[2] .. ' is not an integer')
+end
+
+local out = { #unlist }
+if #unlist > 0 then
+  sliced('ZREM', KEYS[1], unlist)
+end
+if #jobs > 0 then
+  -- one INCRBY reserves a fresh token for every recovered job
+  local token = redis.call('INCRBY', KEYS[2], #jobs) - #jobs
+  local lease = now + leaseMs
+  local leases = {}
+  for _, job in ipairs(jobs) do
+    token = token + 1
+    local f = job.f
+    local stalls = (tonumber(f[3]) or 0) + 1
+    redis.call('HSET', prefix .. job.id, 'token', token, 'stalls', stalls)
+    leases[#leases + 1] = lease
+    leases[#leases + 1] = job.id
+    out[#out + 1] = job.id
     out[#out + 1] = token
-    out[#out + 1] = tonumber(f[1])
+    out[#out + 1] = tonumber(f[2]) or 0
     out[#out + 1] = stalls
-    out[#out + 1] = f[2] or ''
-    out[#out + 1] = f[3] or ''
     out[#out + 1] = f[4] or ''
     out[#out + 1] = f[5] or ''
     out[#out + 1] = f[6] or ''
+    out[#out + 1] = f[7] or ''
+    out[#out + 1] = f[8] or ''
   end
+  sliced('ZADD', KEYS[1], leases)
 end
-out[1] = dangling
 return out

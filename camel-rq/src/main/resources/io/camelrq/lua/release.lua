@@ -9,18 +9,24 @@
 -- ARGV[1] job id
 -- ARGV[2] attempt token handed out by claim
 --
--- Returns 1, or 0 for a stale token.
+-- Returns 1, or 0 for a stale token (nothing changed, so a release whose
+-- reply was lost can be sent again). Every read comes before the first
+-- write.
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'attempt')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return 0
 end
+local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+redis.call('LLEN', KEYS[3])
+
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'attempt', -1)
-redis.call('HSET', KEYS[1], 'state', 'queued')
+redis.call('HSET', KEYS[1], 'state', 'queued', 'attempt', (tonumber(owner[3]) or 1) - 1)
 redis.call('HDEL', KEYS[1], 'startedAt')
 redis.call('LPUSH', KEYS[3], ARGV[1])
-if redis.call('LLEN', KEYS[4]) == 0 then
+if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')
 end
 return 1

@@ -6,7 +6,7 @@
 -- KEYS[3] wake        wake-up marker list
 -- ARGV[1] job key prefix
 -- ARGV[2] job id, or "" for "the oldest failed jobs"
--- ARGV[3] most jobs to look at when ARGV[2] is ""
+-- ARGV[3] most jobs to look at when ARGV[2] is "" (1 or more)
 -- ARGV[4] cutoff (ms): only jobs that failed at or before it; "" = now.
 --         A requeue-all passes the cutoff of its first call to the next
 --         ones, so jobs that fail again meanwhile are not requeued again.
@@ -14,37 +14,65 @@
 -- Returns { moved, examined, cutoff }. The job starts afresh: attempt and
 -- stall counters are reset. Its last error fields stay for inspection until
 -- the next failure overwrites them.
+--
+-- The index is not trusted: only a listed id whose hash is in state failed
+-- is requeued; a listed id without one (deleted by hand, or an id that now
+-- names a job in another state) is just unlisted. Every read and check
+-- comes before the first write, so an error leaves nothing half done.
+
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
+  end
+end
 
 local prefix = ARGV[1]
+local limit = tonumber(ARGV[3])
 local cutoff = ARGV[4]
+if ARGV[2] == '' and (not limit or limit < 1 or limit % 1 ~= 0) then
+  return redis.error_reply('ERR requeue_failed: limit must be a whole number >= 1, got ' .. tostring(ARGV[3]))
+end
 if cutoff == '' then
   local t = redis.call('TIME')
   cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
+elseif tonumber(cutoff) then
   cutoff = tonumber(cutoff)
+else
+  return redis.error_reply('ERR requeue_failed: cutoff must be a number of ms or "", got ' .. cutoff)
 end
 
 local ids
 if ARGV[2] ~= '' then
-  ids = { ARGV[2] }
+  ids = {}
+  if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+    ids[1] = ARGV[2]
+  end
 else
-  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
+  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, limit)
 end
-
-local moved = 0
+local requeue = {}
 for _, id in ipairs(ids) do
-  if redis.call('ZREM', KEYS[1], id) == 1 then
-    local key = prefix .. id
-    -- a failed id whose hash is gone (deleted by hand) is just unlisted
-    if redis.call('EXISTS', key) == 1 then
-      redis.call('HSET', key, 'state', 'queued', 'attempt', 0)
-      redis.call('HDEL', key, 'failedAt', 'failedReason', 'stalls')
-      redis.call('RPUSH', KEYS[2], id)
-      moved = moved + 1
-    end
+  if redis.call('HGET', prefix .. id, 'state') == 'failed' then
+    requeue[#requeue + 1] = id
   end
 end
-if moved > 0 and redis.call('LLEN', KEYS[3]) == 0 then
-  redis.call('RPUSH', KEYS[3], 'ready')
+local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('LLEN', KEYS[2])
+
+if #ids > 0 then
+  sliced('ZREM', KEYS[1], ids)
 end
-return { moved, #ids, cutoff }
+for _, id in ipairs(requeue) do
+  local key = prefix .. id
+  redis.call('HSET', key, 'state', 'queued', 'attempt', 0)
+  redis.call('HDEL', key, 'failedAt', 'failedReason', 'stalls')
+end
+if #requeue > 0 then
+  sliced('RPUSH', KEYS[2], requeue)
+  if wakeEmpty then
+    redis.call('RPUSH', KEYS[3], 'ready')
+  end
+end
+return { #requeue, #ids, cutoff }

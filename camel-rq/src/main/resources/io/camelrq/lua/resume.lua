@@ -6,8 +6,9 @@
 --
 -- Returns 1 if the queue was paused, 0 if it was running.
 
+local wake = redis.call('LLEN', KEYS[2]) > 0 and redis.call('LLEN', KEYS[3]) == 0
 local was = redis.call('DEL', KEYS[1])
-if redis.call('LLEN', KEYS[2]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then
+if wake then
   redis.call('RPUSH', KEYS[3], 'ready')
 end
 return was

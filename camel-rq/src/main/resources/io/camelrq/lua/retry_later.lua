@@ -8,10 +8,17 @@
 -- KEYS[5] wake        wake-up marker list
 -- ARGV[1] job id
 -- ARGV[2] attempt token handed out by claim
--- ARGV[3] delay in ms before the retry is due
+-- ARGV[3] delay in ms before the retry is due (0 or more)
 -- ARGV[4] error class, ARGV[5] error message, ARGV[6] error stack (truncated)
 --
--- Returns the due time (ms, Redis clock), or -1 for a stale token.
+-- Returns the due time (ms, Redis clock), or -1 for a stale token (nothing
+-- changed, so a retry whose reply was lost can be sent again). Every read
+-- and check comes before the first write.
+
+local delay = tonumber(ARGV[3])
+if not delay or delay < 0 or delay % 1 ~= 0 then
+  return redis.error_reply('ERR retry_later: delay ms must be a whole number >= 0, got ' .. tostring(ARGV[3]))
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -20,19 +27,25 @@ local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return -1
 end
+local wakeEmpty = redis.call('LLEN', KEYS[5]) == 0
+-- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[2])
+redis.call('ZCARD', KEYS[3])
+redis.call('LLEN', KEYS[4])
+
+local due = now + delay
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'errorClass', ARGV[4], 'errorMessage', ARGV[5],
-  'errorStack', ARGV[6], 'erroredAt', now)
-local due = now + tonumber(ARGV[3])
 if due > now then
-  redis.call('HSET', KEYS[1], 'state', 'scheduled', 'dueAt', due)
+  redis.call('HSET', KEYS[1], 'state', 'scheduled', 'dueAt', due, 'errorClass', ARGV[4],
+    'errorMessage', ARGV[5], 'errorStack', ARGV[6], 'erroredAt', now)
   redis.call('ZADD', KEYS[3], due, ARGV[1])
 else
-  redis.call('HSET', KEYS[1], 'state', 'queued')
+  redis.call('HSET', KEYS[1], 'state', 'queued', 'errorClass', ARGV[4],
+    'errorMessage', ARGV[5], 'errorStack', ARGV[6], 'erroredAt', now)
   redis.call('RPUSH', KEYS[4], ARGV[1])
 end
 -- wake an idle consumer so it re-reads the time until the next due job
-if redis.call('LLEN', KEYS[5]) == 0 then
+if wakeEmpty then
   redis.call('RPUSH', KEYS[5], 'scheduled')
 end
 return due
