@@ -366,4 +366,13 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     QueueKeys keys() {
         return keys;
     }
+
+    // TEMP until the config branch lands
+    int failedMax() {
+        return 10000;
+    }
+
+    Duration failedTtl() {
+        return Duration.ofDays(180);
+    }
 }

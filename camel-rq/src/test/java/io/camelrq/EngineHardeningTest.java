@@ -130,10 +130,7 @@ class EngineHardeningTest extends RqTestSupport {
         });
         try {
             ctx.start();
-            await().atMost(Duration.ofSeconds(15)).until(() -> consumer(ctx).map(HealthCheck.Result::getState)
-                    .orElse(HealthCheck.State.UNKNOWN) == HealthCheck.State.DOWN);
-            HealthCheck.Result down = consumer(ctx).orElseThrow();
-            Throwable error = down.getError().orElseThrow();
+            Throwable error = awaitPollError(ctx);
             assertThat(error).isInstanceOf(RqRedisRefusedException.class);
             assertThat(error.getMessage()).contains("WRONGTYPE").contains("claim").doesNotContain("unavailable");
 
@@ -157,9 +154,7 @@ class EngineHardeningTest extends RqTestSupport {
         redisCli.configSet("requirepass", "pw-for-this-test");
         try {
             ctx.start();
-            await().atMost(Duration.ofSeconds(15)).until(() -> consumer(ctx).map(HealthCheck.Result::getState)
-                    .orElse(HealthCheck.State.UNKNOWN) == HealthCheck.State.DOWN);
-            Throwable error = consumer(ctx).orElseThrow().getError().orElseThrow();
+            Throwable error = awaitPollError(ctx);
             assertThat(error.getMessage()).containsAnyOf("NOAUTH", "WRONGPASS").doesNotContain("pw-for-this-test");
         } finally {
             ctx.close();
@@ -204,6 +199,13 @@ class EngineHardeningTest extends RqTestSupport {
         ctx.getCamelContextExtension().addContextPlugin(HealthCheckRegistry.class, registry);
         ((RqComponent) ctx.getComponent("rq")).getConfiguration().setCommandTimeout("1s");
         return ctx;
+    }
+
+    /** The consumer's health check once it is DOWN because of a failed poll, and that poll's error. */
+    private static Throwable awaitPollError(CamelContext ctx) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> consumer(ctx)
+                .filter(r -> r.getState() == HealthCheck.State.DOWN && r.getError().isPresent()).isPresent());
+        return consumer(ctx).orElseThrow().getError().orElseThrow();
     }
 
     private static Optional<HealthCheck.Result> consumer(CamelContext ctx) {

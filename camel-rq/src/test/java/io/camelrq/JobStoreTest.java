@@ -24,7 +24,7 @@ class JobStoreTest extends RqTestSupport {
     private long claimSeq;
 
     private ClaimResult claim(int maxJobs, long leaseMs) {
-        return store().promoteDueAndClaim(maxJobs, leaseMs, "test-claimer", ++claimSeq, -1).join();
+        return store().promoteDueAndClaim(maxJobs, leaseMs, "test-claimer", ++claimSeq, claimSeq - 1).join();
     }
 
     private ClaimedJob enqueueAndClaim(String id, long leaseMs) {
@@ -60,8 +60,10 @@ class JobStoreTest extends RqTestSupport {
         ClaimedJob gone = enqueueAndClaim("gone", 300);
         store().ack("gone", gone.token(), 0).join();
         double before = redisCli.zscore(key("active"), "mine");
-        List<String> lost = store().extendLeases(Map.of("mine", mine.token(), "gone", gone.token()), 60_000).join();
-        assertThat(lost).containsExactly("gone");
+        List<io.camelrq.store.JobLease> lost = store().extendLeases(List.of(
+                new io.camelrq.store.JobLease("mine", mine.token()), new io.camelrq.store.JobLease("gone", gone.token())),
+                60_000).join();
+        assertThat(lost).containsExactly(new io.camelrq.store.JobLease("gone", gone.token()));
         assertThat(redisCli.zscore(key("active"), "mine")).isGreaterThan(before + 50_000);
         assertThat(redisCli.zscore(key("active"), "gone")).isNull();
     }

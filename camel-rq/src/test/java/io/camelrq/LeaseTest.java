@@ -32,7 +32,7 @@ class LeaseTest extends RqTestSupport {
 
     /** Claims the job as a consumer that then dies: nobody acks it or extends its lease. */
     private void claimAndDie(long leaseMs) {
-        ClaimResult claim = store().promoteDueAndClaim(10, leaseMs, "dying-consumer", 1, -1).join();
+        ClaimResult claim = store().promoteDueAndClaim(10, leaseMs, "dying-consumer", 1, 0).join();
         assertThat(claim.jobs()).hasSize(1);
     }
 

@@ -856,7 +856,7 @@ public final class Benchmarks {
                 NewJob job = jobs(1, -1).get(0);
                 dead.enqueue(List.of(job)).get(10, TimeUnit.SECONDS);
                 long t = System.nanoTime();
-                ClaimResult claim = dead.promoteDueAndClaim(1, vt, "dead-consumer", i + 1, -1)
+                ClaimResult claim = dead.promoteDueAndClaim(1, vt, "dead-consumer", i + 1, i)
                         .get(10, TimeUnit.SECONDS);
                 if (claim.jobs().size() != 1 || !claim.jobs().get(0).id().equals(job.id())) {
                     throw new IllegalStateException("the dead consumer did not claim its job");

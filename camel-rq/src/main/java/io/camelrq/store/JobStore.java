@@ -123,23 +123,23 @@ public final class JobStore {
      * @param leaseMs    the visibility timeout, at least 1
      * @param claimerId  a random id per polling thread
      * @param claimSeq   this claim's number, increasing per claim of that claimer (0 or more)
-     * @param releaseSeq -1, or the claimSeq of an earlier claim of this claimer whose reply was lost; nothing
-     *                   is released when the claimer's latest recorded claim has another seq
+     * @param receivedSeq the latest claimSeq of this claimer whose reply arrived (0 if none): a recorded claim
+     *                    with a later seq lost its reply, and its jobs are given back
      */
     public CompletableFuture<ClaimResult> promoteDueAndClaim(int maxJobs, long leaseMs, String claimerId,
-            long claimSeq, long releaseSeq) {
+            long claimSeq, long receivedSeq) {
         if (maxJobs < 1 || maxJobs > MAX_CLAIM) {
             throw new IllegalArgumentException("Invalid maxJobs " + maxJobs + ": it must be 1 to " + MAX_CLAIM);
         }
         requireAtLeast(leaseMs, 1, "leaseMs");
         requireAtLeast(claimSeq, 0, "claimSeq");
-        requireAtLeast(releaseSeq, -1, "releaseSeq");
+        requireAtLeast(receivedSeq, 0, "receivedSeq");
         String claimKey = keys.claim(claimerId);
         CompletableFuture<long[]> promoted = promoteDue(PROMOTE_LIMIT);
         CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI,
                 new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused(), claimKey },
                 keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs), Long.toString(claimSeq),
-                Long.toString(releaseSeq));
+                Long.toString(receivedSeq));
         CompletableFuture<Object> promotedOrError = promoted.handle((p, error) -> p != null ? p : unwrap(error));
         return claimed.thenCombine(promotedOrError, (c, p) -> {
             long claimedAt = asLong(c.get(0));
@@ -227,20 +227,27 @@ public final class JobStore {
     }
 
     /**
-     * extend_lease: the heartbeat. Pushes the lease deadline of every given job (id to token) to now +
-     * leaseMs, in one call. Returns the ids this consumer no longer owns.
+     * extend_lease: the heartbeat. Pushes the lease deadline of every given attempt to now + leaseMs, in one
+     * call. Returns the attempts whose token no longer owns their job.
      */
-    public CompletableFuture<List<String>> extendLeases(java.util.Map<String, Long> tokens, long leaseMs) {
+    public CompletableFuture<List<JobLease>> extendLeases(List<JobLease> leases, long leaseMs) {
         requireAtLeast(leaseMs, 1, "leaseMs");
-        String[] args = new String[2 + tokens.size() * 2];
+        String[] args = new String[2 + leases.size() * 2];
         args[0] = keys.jobPrefix();
         args[1] = Long.toString(leaseMs);
         int i = 2;
-        for (java.util.Map.Entry<String, Long> entry : tokens.entrySet()) {
-            args[i++] = entry.getKey();
-            args[i++] = Long.toString(entry.getValue());
+        for (JobLease lease : leases) {
+            args[i++] = lease.id();
+            args[i++] = Long.toString(lease.token());
         }
-        return EXTEND_LEASE.run(redis, ScriptOutputType.MULTI, new String[] { keys.active() }, args);
+        return EXTEND_LEASE.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.active() }, args)
+                .thenApply(r -> {
+                    List<JobLease> lost = new ArrayList<>(r.size() / 2);
+                    for (int k = 0; k + 1 < r.size(); k += 2) {
+                        lost.add(new JobLease((String) r.get(k), asLong(r.get(k + 1))));
+                    }
+                    return lost;
+                });
     }
 
     /**

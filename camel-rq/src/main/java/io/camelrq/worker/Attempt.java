@@ -128,6 +128,11 @@ public final class Attempt extends SynchronizationAdapter {
 
     @Override
     public void onComplete(Exchange exchange) {
+        if (exchange.isRollbackOnly() || exchange.isRollbackOnlyLast()) {
+            // Camel completes a rollback-only exchange without an exception; for a job it is a failed attempt
+            onFailure(exchange);
+            return;
+        }
         if (end()) {
             settler.succeeded(this);
         }

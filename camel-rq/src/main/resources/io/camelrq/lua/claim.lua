@@ -13,9 +13,10 @@
 -- ARGV[2] most jobs to claim (1 or more)
 -- ARGV[3] lease length in ms (visibility timeout, 1 or more)
 -- ARGV[4] seq of this claim (the claimer's own counter)
--- ARGV[5] seq of an earlier claim of this claimer whose reply was lost, or
---         "-1". If the record holds that seq, its jobs still active under
---         the recorded token go back to the front of ready first.
+-- ARGV[5] the latest seq whose reply this claimer received (0 if none). A
+--         record with a later seq belongs to a claim whose reply was lost:
+--         its jobs still active under the recorded token go back to the
+--         front of ready first.
 --
 -- Returns { now, dangling, released, then 8 values per claimed job:
 --   id, token, attempt, body, enc, headers, retry, enqueuedAt }
@@ -52,18 +53,22 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local fields = { 'state', 'token', 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt' }
 
--- 1. The lost claim's jobs that this claimer still owns. A record that does
--- not hold the seq asked for (the lost claim never ran, or a later claim
--- replaced the record) releases nothing.
+-- 1. The lost claim's jobs that this claimer still owns. A record whose seq
+-- the claimer has received (its reply arrived, or the lost claim never ran
+-- and the record is older) releases nothing.
 local released = {}
 local seen = {}
-if ARGV[5] ~= '-1' then
+local receivedSeq = tonumber(ARGV[5])
+if not receivedSeq then
+  return redis.error_reply('ERR claim: received seq must be a number, got ' .. tostring(ARGV[5]))
+end
+do
   local raw = redis.call('GET', KEYS[6])
   local ok, record = false, nil
   if raw then
     ok, record = pcall(cjson.decode, raw)
   end
-  if ok and type(record) == 'table' and record.seq == ARGV[5] and type(record.jobs) == 'table' then
+  if ok and type(record) == 'table' and tonumber(record.seq) and tonumber(record.seq) > receivedSeq and type(record.jobs) == 'table' then
     for i = 1, #record.jobs - 1, 2 do
       local id = record.jobs[i]
       local f = redis.call('HMGET', prefix .. id, unpack(fields))

@@ -6,8 +6,10 @@
 -- ARGV[2] lease length in ms (visibility timeout, 1 or more)
 -- ARGV[3..] pairs of job id, attempt token
 --
--- Returns the ids whose lease could not be extended because the token no
--- longer owns the job (recovered by another consumer, purged, timed out).
+-- Returns id, token pairs (flat) of the attempts whose lease could not be
+-- extended because the token no longer owns the job (recovered by another
+-- consumer, purged, timed out). Pairs, not ids: one consumer may hold an old
+-- and a new attempt of the same job.
 --
 -- The hash decides, not the index: a job whose hash is active under the
 -- token gets its deadline written even if its active entry was lost, so a
@@ -35,6 +37,7 @@ for i = 3, #ARGV, 2 do
     leases[#leases + 1] = id
   else
     lost[#lost + 1] = id
+    lost[#lost + 1] = ARGV[i + 1]
   end
 end
 -- a key of the wrong type fails here, before anything is written

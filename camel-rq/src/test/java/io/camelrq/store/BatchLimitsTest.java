@@ -52,7 +52,7 @@ class BatchLimitsTest extends RqTestSupport {
     }
 
     private List<ClaimedJob> claimAll(long leaseMs) {
-        ClaimResult claim = store().promoteDueAndClaim(N, leaseMs, "claimer", 1, -1).join();
+        ClaimResult claim = store().promoteDueAndClaim(N, leaseMs, "claimer", 1, 0).join();
         assertThat(claim.jobs()).hasSize(N);
         return claim.jobs();
     }
@@ -79,7 +79,7 @@ class BatchLimitsTest extends RqTestSupport {
         enqueueAll();
         claimAll(60_000);
         // the reply of claim 1 was lost: claim 2 gives its jobs back, then takes one
-        ClaimResult next = store().promoteDueAndClaim(1, 60_000, "claimer", 2, 1).join();
+        ClaimResult next = store().promoteDueAndClaim(1, 60_000, "claimer", 2, 0).join();
         assertThat(next.released()).isEqualTo(N);
         assertThat(next.jobs()).extracting(ClaimedJob::id, ClaimedJob::attempt)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("job-0", 1));
@@ -92,8 +92,7 @@ class BatchLimitsTest extends RqTestSupport {
     void oneHeartbeatExtendsTenThousandLeases() throws Exception {
         enqueueAll();
         List<ClaimedJob> claimed = claimAll(5_000);
-        Map<String, Long> tokens = new LinkedHashMap<>();
-        claimed.forEach(job -> tokens.put(job.id(), job.token()));
+        List<JobLease> tokens = claimed.stream().map(job -> new JobLease(job.id(), job.token())).toList();
         assertThat(store().extendLeases(tokens, 600_000).join()).isEmpty();
         long soonest = (long) redisCli.zrangeWithScores(key("active"), 0, 0).get(0).getScore();
         assertThat(soonest - System.currentTimeMillis()).isGreaterThan(500_000);
@@ -146,7 +145,7 @@ class BatchLimitsTest extends RqTestSupport {
     void oneFailTrimsTenThousandOlderFailedJobs() throws Exception {
         failAll();
         store().enqueue(List.of(new NewJob("last", "b", "text", "", "", -1, -1))).join();
-        ClaimedJob last = store().promoteDueAndClaim(1, 60_000, "claimer", 2, -1).join().jobs().get(0);
+        ClaimedJob last = store().promoteDueAndClaim(1, 60_000, "claimer", 2, 1).join().jobs().get(0);
         assertThat(store().fail("last", last.token(), JobError.of("x", "y"), "test", 1, 0, N).join())
                 .isEqualTo(N);
         assertThat(consistent()).containsExactlyEntriesOf(Map.of("failed", 1));
@@ -157,7 +156,7 @@ class BatchLimitsTest extends RqTestSupport {
     void onePurgeCallDeletesTenThousandJobsInEveryState() throws Exception {
         enqueueAll();
         // 2,500 active, 2,500 failed, 2,500 scheduled, 2,500 queued
-        ClaimResult claim = store().promoteDueAndClaim(5_000, 60_000, "claimer", 1, -1).join();
+        ClaimResult claim = store().promoteDueAndClaim(5_000, 60_000, "claimer", 1, 0).join();
         List<CompletableFuture<?>> settles = new ArrayList<>();
         for (ClaimedJob job : claim.jobs().subList(0, 2_500)) {
             settles.add(store().fail(job.id(), job.token(), JobError.of("x", "y"), "test", 0, 0));
@@ -177,6 +176,6 @@ class BatchLimitsTest extends RqTestSupport {
     }
 
     private void claimAllOf(int n) {
-        assertThat(store().promoteDueAndClaim(n, 60_000, "other", 1, -1).join().jobs()).hasSize(n);
+        assertThat(store().promoteDueAndClaim(n, 60_000, "other", 1, 0).join().jobs()).hasSize(n);
     }
 }

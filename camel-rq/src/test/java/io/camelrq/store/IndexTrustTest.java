@@ -27,7 +27,7 @@ class IndexTrustTest extends RqTestSupport {
     }
 
     private ClaimResult claim(int maxJobs) {
-        return store().promoteDueAndClaim(maxJobs, 30_000, "c", ++claimSeq, -1).join();
+        return store().promoteDueAndClaim(maxJobs, 30_000, "c", ++claimSeq, claimSeq - 1).join();
     }
 
     private Map<String, Integer> consistent() throws Exception {
@@ -94,7 +94,7 @@ class IndexTrustTest extends RqTestSupport {
         enqueue("j", -1);
         ClaimedJob job = claim(1).jobs().get(0);
         redisCli.zrem(key("active"), "j");
-        assertThat(store().extendLeases(Map.of("j", job.token()), 30_000).join()).isEmpty();
+        assertThat(store().extendLeases(List.of(new JobLease("j", job.token())), 30_000).join()).isEmpty();
         // listed again, so the stalled sweep can find it if this consumer dies
         assertThat(redisCli.zscore(key("active"), "j")).isNotNull();
         assertThat(consistent()).containsExactlyEntriesOf(Map.of("active", 1));

@@ -25,8 +25,9 @@ class LostReplyTest extends RqTestSupport {
         }
     }
 
-    private ClaimResult claim(int maxJobs, long seq, long releaseSeq) {
-        return store().promoteDueAndClaim(maxJobs, 30_000, "poller-1", seq, releaseSeq).join();
+    /** A claim of poller-1 that tells Redis the latest seq whose reply it received. */
+    private ClaimResult claim(int maxJobs, long seq, long receivedSeq) {
+        return store().promoteDueAndClaim(maxJobs, 30_000, "poller-1", seq, receivedSeq).join();
     }
 
     private Map<String, Integer> consistent() throws Exception {
@@ -36,13 +37,13 @@ class LostReplyTest extends RqTestSupport {
     @Test
     void theNextClaimGivesBackALostClaimWithoutCountingAnAttempt() throws Exception {
         enqueue("a", "b", "c");
-        ClaimResult lost = claim(2, 1, -1);
+        ClaimResult lost = claim(2, 1, 0);
         assertThat(lost.jobs()).extracting(ClaimedJob::id, ClaimedJob::attempt)
                 .containsExactly(tuple("a", 1), tuple("b", 1));
         assertThat(redisCli.pttl(key("claim:poller-1"))).isBetween(20_000L, 30_000L);
 
-        // the reply of claim 1 never arrived: claim 2 says so
-        ClaimResult next = claim(3, 2, 1);
+        // the reply of claim 1 never arrived: claim 2 says the latest it received is 0
+        ClaimResult next = claim(3, 2, 0);
         assertThat(next.released()).isEqualTo(2);
         assertThat(next.jobs()).extracting(ClaimedJob::id, ClaimedJob::attempt)
                 .containsExactly(tuple("a", 1), tuple("b", 1), tuple("c", 1));
@@ -55,27 +56,27 @@ class LostReplyTest extends RqTestSupport {
     }
 
     @Test
-    void aSeqThatIsNotTheRecordedOneReleasesNothing() throws Exception {
+    void aClaimWhoseReplyArrivedIsNeverGivenBack() throws Exception {
         enqueue("a", "b");
-        ClaimedJob first = claim(1, 1, -1).jobs().get(0);
-        // claim 5 was never sent (or claim 1 was answered): nothing to give back
-        ClaimResult next = claim(1, 2, 5);
+        ClaimedJob first = claim(1, 1, 0).jobs().get(0);
+        // claim 1 was answered: nothing to give back
+        ClaimResult next = claim(1, 2, 1);
         assertThat(next.released()).isZero();
         assertThat(next.jobs()).extracting(ClaimedJob::id).containsExactly("b");
         assertThat(jobHash("a")).containsEntry("state", "active")
                 .containsEntry("token", Long.toString(first.token()));
-        // and claim 2 replaced the record, so claim 1 can no longer be given back either
-        assertThat(claim(1, 3, 1).released()).isZero();
+        // and claim 2 replaced the record: once its reply arrived, nothing of it is given back either
+        assertThat(claim(1, 3, 2).released()).isZero();
         assertThat(consistent()).containsExactlyEntriesOf(Map.of("active", 2));
     }
 
     @Test
     void onlyJobsStillActiveUnderTheRecordedTokenAreGivenBack() throws Exception {
         enqueue("a", "b", "c");
-        List<ClaimedJob> lost = claim(3, 1, -1).jobs();
+        List<ClaimedJob> lost = claim(3, 1, 0).jobs();
         // meanwhile "b" was settled (say its lease ran out and another consumer recovered and acked it)
         assertThat(store().ack("b", lost.get(1).token(), 0).join()).isTrue();
-        ClaimResult next = claim(1, 2, 1);
+        ClaimResult next = claim(1, 2, 0);
         assertThat(next.released()).isEqualTo(2);
         assertThat(next.jobs()).extracting(ClaimedJob::id).containsExactly("a");
         assertThat(redisCli.lrange(key("ready"), 0, -1)).containsExactly("c");
@@ -87,9 +88,9 @@ class LostReplyTest extends RqTestSupport {
     @Test
     void givenBackJobsGoToTheFrontOfReadyInClaimOrderEvenWhilePaused() throws Exception {
         enqueue("a", "b", "c", "d");
-        claim(2, 1, -1);
+        claim(2, 1, 0);
         store().pause().join();
-        ClaimResult paused = claim(10, 2, 1);
+        ClaimResult paused = claim(10, 2, 0);
         assertThat(paused.jobs()).isEmpty();
         assertThat(paused.released()).isEqualTo(2);
         assertThat(redisCli.lrange(key("ready"), 0, -1)).containsExactly("a", "b", "c", "d");
@@ -102,19 +103,19 @@ class LostReplyTest extends RqTestSupport {
     @Test
     void theRecordLastsOneLease() throws Exception {
         enqueue("a");
-        store().promoteDueAndClaim(1, 200, "poller-1", 1, -1).join();
+        store().promoteDueAndClaim(1, 200, "poller-1", 1, 0).join();
         Thread.sleep(400);
         assertThat(redisCli.exists(key("claim:poller-1"))).isZero();
         // past the lease the job is the stalled sweep's: the claimer gives nothing back
-        assertThat(claim(1, 2, 1).released()).isZero();
+        assertThat(claim(1, 2, 0).released()).isZero();
         assertThat(store().recoverStalled(10, 30_000).join()).extracting(r -> r.job().id()).containsExactly("a");
     }
 
     @Test
     void claimersDoNotGiveBackEachOthersJobs() throws Exception {
         enqueue("a", "b");
-        store().promoteDueAndClaim(1, 30_000, "poller-1", 1, -1).join();
-        ClaimResult other = store().promoteDueAndClaim(1, 30_000, "poller-2", 2, 1).join();
+        store().promoteDueAndClaim(1, 30_000, "poller-1", 1, 0).join();
+        ClaimResult other = store().promoteDueAndClaim(1, 30_000, "poller-2", 1, 0).join();
         assertThat(other.released()).isZero();
         assertThat(other.jobs()).extracting(ClaimedJob::id).containsExactly("b");
         assertThat(jobHash("a")).containsEntry("state", "active");
@@ -125,21 +126,21 @@ class LostReplyTest extends RqTestSupport {
         enqueue("a");
         // promote_due cannot read scheduled; claim does not need it
         redisCli.set(key("scheduled"), "not a zset");
-        ClaimResult claim = claim(10, 1, -1);
+        ClaimResult claim = claim(10, 1, 0);
         assertThat(claim.jobs()).extracting(ClaimedJob::id).containsExactly("a");
         assertThat(claim.promoteError()).isInstanceOf(ScriptFailedException.class);
         assertThat(((ScriptFailedException) claim.promoteError()).scriptName()).isEqualTo("promote_due");
         assertThat(claim.promoted()).isZero();
         assertThat(claim.msUntilNextDue()).isEqualTo(-1);
         redisCli.del(key("scheduled"));
-        assertThat(claim(10, 2, -1).promoteError()).isNull();
+        assertThat(claim(10, 2, 1).promoteError()).isNull();
     }
 
     @Test
     void aSettleSentAgainAfterALostReplyChangesNothing() throws Exception {
         enqueue("acked", "retried", "failed", "released");
         Map<String, ClaimedJob> jobs = new java.util.HashMap<>();
-        claim(4, 1, -1).jobs().forEach(job -> jobs.put(job.id(), job));
+        claim(4, 1, 0).jobs().forEach(job -> jobs.put(job.id(), job));
 
         assertThat(store().ack("acked", jobs.get("acked").token(), 60_000).join()).isTrue();
         Map<String, String> acked = jobHash("acked");
@@ -169,14 +170,14 @@ class LostReplyTest extends RqTestSupport {
 
     @Test
     void badClaimArgumentsAreRefusedBeforeAnythingIsSent() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(0, 1000, "c", 1, -1))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(0, 1000, "c", 1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxJobs");
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> store().promoteDueAndClaim(JobStore.MAX_CLAIM + 1, 1000, "c", 1, -1))
+                () -> store().promoteDueAndClaim(JobStore.MAX_CLAIM + 1, 1000, "c", 1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10000");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, " ", 1, -1))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, " ", 1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("claimerId");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, "c", 1, -2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("releaseSeq");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, "c", 1, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("receivedSeq");
     }
 }

@@ -24,7 +24,7 @@ class RegistryBoundsTest extends RqTestSupport {
 
     private ClaimedJob enqueueAndClaim(String id) {
         store().enqueue(List.of(new NewJob(id, "body", "text", "", "", -1, -1))).join();
-        ClaimResult claim = store().promoteDueAndClaim(1, 30_000, "c", ++claimSeq, -1).join();
+        ClaimResult claim = store().promoteDueAndClaim(1, 30_000, "c", ++claimSeq, claimSeq - 1).join();
         assertThat(claim.jobs()).extracting(ClaimedJob::id).containsExactly(id);
         return claim.jobs().get(0);
     }

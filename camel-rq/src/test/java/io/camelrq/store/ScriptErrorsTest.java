@@ -70,7 +70,7 @@ class ScriptErrorsTest extends RqTestSupport {
                 new NewJob("j2", "b", "text", "", "", -1, -1))).join();
         // something other than camel-rq broke the token counter: the claim must fail before taking any job
         redisCli.set(key("tokens"), "not a number");
-        Throwable error = causeOf(() -> store().promoteDueAndClaim(10, 30_000, "c", 1, -1).join());
+        Throwable error = causeOf(() -> store().promoteDueAndClaim(10, 30_000, "c", 1, 0).join());
         assertThat(error).isInstanceOf(ScriptFailedException.class).hasMessageContaining("'claim'")
                 .hasMessageContaining("token counter");
         assertThat(redisCli.lrange(key("ready"), 0, -1)).containsExactly("j1", "j2");
@@ -80,7 +80,7 @@ class ScriptErrorsTest extends RqTestSupport {
         // a wrong type on a key the script writes late fails it just as early
         redisCli.del(key("tokens"));
         redisCli.set(key("active"), "not a zset");
-        error = causeOf(() -> store().promoteDueAndClaim(10, 30_000, "c", 2, -1).join());
+        error = causeOf(() -> store().promoteDueAndClaim(10, 30_000, "c", 2, 1).join());
         assertThat(error).isInstanceOf(ScriptFailedException.class).hasMessageContaining("WRONGTYPE");
         assertThat(redisCli.lrange(key("ready"), 0, -1)).containsExactly("j1", "j2");
         assertThat(jobHash("j1")).containsEntry("state", "queued").doesNotContainKey("token");
