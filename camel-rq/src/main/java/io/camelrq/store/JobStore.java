@@ -14,6 +14,10 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
  * docs/data-model.md). Nothing here knows about Camel.
  *
  * <p>All methods are asynchronous and share one pipelined connection; callers decide whether to wait.
+ * Arguments out of range throw {@link IllegalArgumentException} before anything is sent. A script that
+ * fails completes its future with a {@link ScriptFailedException} and has changed nothing (every script
+ * reads and checks before its first write); a connection failure or timeout completes it with Lettuce's own
+ * exception.
  */
 public final class JobStore {
 

@@ -71,7 +71,7 @@ do
   if ok and type(record) == 'table' and tonumber(record.seq) and tonumber(record.seq) > receivedSeq and type(record.jobs) == 'table' then
     for i = 1, #record.jobs - 1, 2 do
       local id = record.jobs[i]
-      local f = redis.call('HMGET', prefix .. id, unpack(fields))
+      local f = type(id) == 'string' and redis.call('HMGET', prefix .. id, unpack(fields)) or {}
       if not seen[id] and f[1] == 'active' and f[2] == record.jobs[i + 1] then
         seen[id] = true
         released[#released + 1] = { id = id, f = f, released = true }

@@ -1,0 +1,100 @@
+package io.camelrq.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import io.camelrq.RqTestSupport;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The restricted ACL user of docs/data-model.md section 1, taken from the document itself, can run every
+ * transition: if a script starts using a command the line lacks, this test fails with NOPERM.
+ */
+class AclTest extends RqTestSupport {
+
+    private static final Path DATA_MODEL = Path.of("..", "docs", "data-model.md");
+
+    @AfterEach
+    void dropUser() {
+        redisCli.dispatch(CommandType.ACL, new IntegerOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).add("DELUSER").add("camelrq"));
+    }
+
+    private void createDocumentedUser() throws Exception {
+        String line = Files.readAllLines(DATA_MODEL).stream().filter(l -> l.startsWith("ACL SETUSER camelrq "))
+                .findFirst().orElseThrow(() -> new AssertionError("no ACL SETUSER line in " + DATA_MODEL));
+        List<String> words = Arrays.asList(line.trim().split("\\s+"));
+        redisCli.dispatch(CommandType.ACL, new StatusOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).addValues(words.subList(1, words.size())));
+    }
+
+    @Test
+    void theDocumentedAclLineRunsEveryTransition() throws Exception {
+        createDocumentedUser();
+        String port = redisCli.configGet("port").get("port");
+        RedisClient client = RedisClient.create("redis://camelrq:secret@127.0.0.1:" + port);
+        try (StatefulRedisConnection<String, String> connection = client.connect();
+                StatefulRedisConnection<String, String> blocking = client.connect()) {
+            JobStore store = new JobStore(connection, new QueueKeys("rq", queue));
+            store.enqueue(List.of(new NewJob("a", "b", "text", "{\"h\":1}", "max=1", -1, -1),
+                    new NewJob("b", "b", "text", "", "", -1, -1), new NewJob("c", "b", "text", "", "", -1, -1),
+                    new NewJob("d", "b", "text", "", "", -1, -1), new NewJob("e", "b", "text", "", "", 1, -1),
+                    new NewJob("later", "b", "text", "", "", 3_600_000, -1))).join();
+            assertThat(store.awaitWork(blocking, 100).join()).isTrue();
+            Thread.sleep(20);
+            ClaimResult lost = store.promoteDueAndClaim(10, 60_000, "acl", 1, -1).join();
+            assertThat(lost.promoteError()).isNull();
+            ClaimResult claim = store.promoteDueAndClaim(10, 60_000, "acl", 2, 1).join();
+            assertThat(claim.released()).isEqualTo(5);
+            Map<String, ClaimedJob> jobs = new java.util.HashMap<>();
+            claim.jobs().forEach(job -> jobs.put(job.id(), job));
+            assertThat(jobs).containsOnlyKeys("a", "b", "c", "d", "e");
+            assertThat(store.extendLeases(Map.of("a", jobs.get("a").token()), 60_000).join()).isEmpty();
+            assertThat(store.ack("a", jobs.get("a").token(), 60_000).join()).isTrue();
+            assertThat(store.retryLater("b", jobs.get("b").token(), 0, JobError.of("x", "y")).join()).isPositive();
+            assertThat(store.fail("c", jobs.get("c").token(), JobError.of("x", "y"), "test", 1, 1000).join())
+                    .isZero();
+            assertThat(store.release("d", jobs.get("d").token()).join()).isTrue();
+            store.extendLeases(Map.of("e", jobs.get("e").token()), 1).join();
+            Thread.sleep(20);
+            List<RecoveredJob> recovered = store.recoverStalled(10, 60_000).join();
+            assertThat(recovered).extracting(r -> r.job().id()).containsExactly("e");
+            assertThat(store.fail("e", recovered.get(0).job().token(), JobError.of("x", "y"), "test", 1, 1000)
+                    .join()).isEqualTo(1);
+            assertThat(store.listFailed(0, 10).join().total()).isEqualTo(1);
+            assertThat(store.listScheduled(0, 10).join().total()).isEqualTo(1);
+            assertThat(store.requeueFailed("e").join()).isEqualTo(1);
+            assertThat(store.requeueAllFailed().join()).isZero();
+            assertThat(store.getJob("a").join()).containsEntry("state", "completed");
+            assertThat(store.stats().join().queued()).isEqualTo(3);
+            assertThat(store.cancel("later").join()).isTrue();
+            assertThat(store.deleteJob("d").join()).isTrue();
+            assertThat(store.pause().join()).isTrue();
+            assertThat(store.isPaused().join()).isTrue();
+            assertThat(store.resume().join()).isTrue();
+            store.wake().join();
+            assertThat(store.purge().join()).isPositive();
+            // and the line does restrict: nothing outside it is allowed
+            assertThatThrownBy(() -> connection.sync().flushall())
+                    .isInstanceOf(RedisCommandExecutionException.class).hasMessageContaining("NOPERM");
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+}
