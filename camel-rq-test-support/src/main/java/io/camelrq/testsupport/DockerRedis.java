@@ -35,13 +35,15 @@ final class DockerRedis implements Backend {
 
     private final int port;
     private final boolean appendOnly;
+    private final String appendFsync;
     private final Duration startupTimeout;
     private final String host;
     private GenericContainer<?> container;
 
-    DockerRedis(int port, boolean appendOnly, Duration startupTimeout) {
+    DockerRedis(int port, boolean appendOnly, String appendFsync, Duration startupTimeout) {
         this.port = port;
         this.appendOnly = appendOnly;
+        this.appendFsync = appendFsync;
         this.startupTimeout = startupTimeout;
         this.host = dockerHost();
     }
@@ -109,7 +111,7 @@ final class DockerRedis implements Backend {
     private void createAndStart() {
         String[] command = appendOnly
                 ? new String[] {"redis-server", "--port", "6379", "--protected-mode", "no", "--save", "",
-                        "--appendonly", "yes", "--appendfsync", "everysec", "--dir", "/data"}
+                        "--appendonly", "yes", "--appendfsync", appendFsync, "--dir", "/data"}
                 : new String[] {"redis-server", "--port", "6379", "--protected-mode", "no", "--save", "",
                         "--appendonly", "no", "--dir", "/data"};
         ExposedPort exposed = ExposedPort.tcp(REDIS_PORT);

@@ -26,6 +26,7 @@ final class ProcessRedis implements Backend {
     private final String kind;
     private final int port;
     private final boolean appendOnly;
+    private final String appendFsync;
     private final Path dataDir;
     private final Duration startupTimeout;
     private final Path logFile;
@@ -33,11 +34,13 @@ final class ProcessRedis implements Backend {
 
     private volatile Process process;
 
-    ProcessRedis(Path binary, String kind, int port, boolean appendOnly, Path dataDir, Duration startupTimeout) {
+    ProcessRedis(Path binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
+            Duration startupTimeout) {
         this.binary = binary;
         this.kind = kind;
         this.port = port;
         this.appendOnly = appendOnly;
+        this.appendFsync = appendFsync;
         this.dataDir = dataDir;
         this.startupTimeout = startupTimeout;
         this.logFile = dataDir.resolve("redis.log");
@@ -103,7 +106,7 @@ final class ProcessRedis implements Backend {
         cmd.add(appendOnly ? "yes" : "no");
         if (appendOnly) {
             cmd.add("--appendfsync");
-            cmd.add("everysec");
+            cmd.add(appendFsync);
         }
         cmd.add("--dir");
         cmd.add(dataDir.toAbsolutePath().toString());

@@ -60,15 +60,21 @@ public final class RedisServer implements AutoCloseable {
     private static final int PORT_ATTEMPTS = 5;
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
+    /** The {@code appendfsync} values Redis accepts. */
+    private static final java.util.List<String> FSYNC_POLICIES = java.util.List.of("always", "everysec", "no");
+    static final String DEFAULT_FSYNC = "everysec";
+
     private final Backend backend;
     private final boolean appendOnly;
+    private final String appendFsync;
     private final Path dataDir;
     private final boolean ownsDataDir;
     private volatile boolean closed;
 
-    private RedisServer(Backend backend, boolean appendOnly, Path dataDir, boolean ownsDataDir) {
+    private RedisServer(Backend backend, boolean appendOnly, String appendFsync, Path dataDir, boolean ownsDataDir) {
         this.backend = backend;
         this.appendOnly = appendOnly;
+        this.appendFsync = appendFsync;
         this.dataDir = dataDir;
         this.ownsDataDir = ownsDataDir;
     }
@@ -98,6 +104,11 @@ public final class RedisServer implements AutoCloseable {
 
     public boolean isAppendOnly() {
         return appendOnly;
+    }
+
+    /** The {@code appendfsync} policy when append-only ({@code always}, {@code everysec} or {@code no}), else null. */
+    public String appendFsync() {
+        return appendOnly ? appendFsync : null;
     }
 
     /** The directory holding the AOF and {@code redis.log}; {@code null} for the docker kind. */
@@ -209,7 +220,7 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "RedisServer[" + kind() + " " + uri() + (appendOnly ? " aof" : "") + (closed ? " closed" : "") + "]";
+        return "RedisServer[" + kind() + " " + uri() + (appendOnly ? " aof " + appendFsync : "") + (closed ? " closed" : "") + "]";
     }
 
     /** Picks a port that is free on 127.0.0.1 right now (another process may take it before we use it). */
@@ -242,6 +253,7 @@ public final class RedisServer implements AutoCloseable {
     public static final class Builder {
         private int port;
         private boolean appendOnly;
+        private String appendFsync;
         private Path dataDir;
         private String kind;
         private Duration startupTimeout = Duration.ofSeconds(10);
@@ -258,9 +270,29 @@ public final class RedisServer implements AutoCloseable {
             return this;
         }
 
-        /** {@code appendonly yes} with {@code appendfsync everysec}; default false. */
+        /**
+         * {@code appendonly yes}, with {@code appendfsync everysec} unless {@link #appendFsync} says otherwise;
+         * default false.
+         */
         public Builder appendOnly(boolean appendOnly) {
             this.appendOnly = appendOnly;
+            return this;
+        }
+
+        /**
+         * The AOF's {@code appendfsync} policy: {@code always} (every write is fsynced before the reply, so a
+         * crash loses nothing that was acknowledged), {@code everysec} (the default) or {@code no}. Needs
+         * {@link #appendOnly(boolean) appendOnly(true)}; {@link #start()} refuses it otherwise.
+         *
+         * @throws IllegalArgumentException for any other value
+         */
+        public Builder appendFsync(String policy) {
+            String p = policy == null ? null : policy.trim().toLowerCase(Locale.ROOT);
+            if (p == null || !FSYNC_POLICIES.contains(p)) {
+                throw new IllegalArgumentException("appendFsync must be one of " + FSYNC_POLICIES + ", not '" + policy
+                                                   + "'");
+            }
+            this.appendFsync = p;
             return this;
         }
 
@@ -295,6 +327,9 @@ public final class RedisServer implements AutoCloseable {
          *                               Redis log
          */
         public RedisServer start() {
+            if (appendFsync != null && !appendOnly) {
+                throw new IllegalStateException("appendFsync(\"" + appendFsync + "\") needs appendOnly(true)");
+            }
             long t0 = System.nanoTime();
             String forced = normalizeKind(kind != null ? kind : firstNonBlank(
                     System.getProperty(KIND_PROPERTY), System.getenv(KIND_ENV)));
@@ -348,10 +383,10 @@ public final class RedisServer implements AutoCloseable {
         private RedisServer startDocker() {
             for (int attempt = 1; ; attempt++) {
                 int p = port == 0 ? freePort() : port;
-                DockerRedis backend = new DockerRedis(p, appendOnly, startupTimeout);
+                DockerRedis backend = new DockerRedis(p, appendOnly, fsync(), startupTimeout);
                 try {
                     backend.start();
-                    return new RedisServer(backend, appendOnly, null, false);
+                    return new RedisServer(backend, appendOnly, fsync(), null, false);
                 } catch (StartFailure e) {
                     backend.close();
                     if (!(e.addressInUse() && port == 0 && attempt < PORT_ATTEMPTS)) {
@@ -375,10 +410,11 @@ public final class RedisServer implements AutoCloseable {
             try {
                 for (int attempt = 1; ; attempt++) {
                     int p = port == 0 ? freePort() : port;
-                    ProcessRedis backend = new ProcessRedis(binary, kindName, p, appendOnly, dir, startupTimeout);
+                    ProcessRedis backend = new ProcessRedis(binary, kindName, p, appendOnly, fsync(), dir,
+                            startupTimeout);
                     try {
                         backend.firstStart();
-                        return new RedisServer(backend, appendOnly, dir, owns);
+                        return new RedisServer(backend, appendOnly, fsync(), dir, owns);
                     } catch (StartFailure e) {
                         if (!(e.addressInUse() && port == 0 && attempt < PORT_ATTEMPTS)) {
                             throw e;
@@ -393,6 +429,10 @@ public final class RedisServer implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+
+        private String fsync() {
+            return appendFsync == null ? DEFAULT_FSYNC : appendFsync;
         }
 
         private static String normalizeKind(String k) {

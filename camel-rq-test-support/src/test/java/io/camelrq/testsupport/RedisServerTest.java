@@ -93,6 +93,41 @@ class RedisServerTest {
     }
 
     @Test
+    void appendFsyncAlwaysIsConfiguredAndKeepsEveryWriteAcrossAKill() {
+        try (RedisServer server = RedisServer.builder().appendOnly(true).appendFsync("always").start()) {
+            assertThat(server.appendFsync()).isEqualTo("always");
+            assertThat(server.call("CONFIG", "GET", "appendfsync")).isEqualTo(List.of("appendfsync", "always"));
+            for (int i = 0; i < 50; i++) {
+                server.call("INCR", "acked");
+            }
+            // fsynced before each reply: a crash right after the last one loses none of them
+            server.kill();
+            server.restart();
+            assertThat(server.call("GET", "acked")).isEqualTo("50");
+            assertThat(server.appendFsync()).isEqualTo("always");
+            assertThat(server.call("CONFIG", "GET", "appendfsync")).isEqualTo(List.of("appendfsync", "always"));
+        }
+    }
+
+    @Test
+    void appendFsyncRejectsUnknownPoliciesAndNeedsAppendOnly() {
+        assertThatThrownBy(() -> RedisServer.builder().appendFsync("sometimes"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("appendFsync").hasMessageContaining("sometimes")
+                .hasMessageContaining("always");
+        assertThatThrownBy(() -> RedisServer.builder().appendFsync(null)).hasMessageContaining("appendFsync");
+        assertThatThrownBy(() -> RedisServer.builder().appendFsync("always").start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("appendOnly(true)");
+        try (RedisServer server = RedisServer.builder().appendOnly(true).appendFsync(" No ").start()) {
+            assertThat(server.call("CONFIG", "GET", "appendfsync")).isEqualTo(List.of("appendfsync", "no"));
+        }
+        try (RedisServer plain = RedisServer.builder().start()) {
+            assertThat(plain.appendFsync()).isNull();
+        }
+    }
+
+    @Test
     void aofDataSurvivesKillDashNine() {
         // A reply is only sent after the AOF buffer was written to the file, so a process crash (not a machine
         // crash) keeps acknowledged writes even with appendfsync everysec.

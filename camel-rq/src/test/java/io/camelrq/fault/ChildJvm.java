@@ -44,12 +44,24 @@ final class ChildJvm implements AutoCloseable {
      */
     static ChildJvm start(String test, String name, String redisUrl, String queue, String options, String behavior,
             long workMs) {
+        return start(test, name, redisUrl, redisUrl, queue, options, behavior, workMs);
+    }
+
+    /**
+     * Starts a consumer JVM whose route records into the Redis at recorderUrl, not the queue's; returns at once.
+     *
+     * @param redisUrl    where the consumer finds the queue (a proxy's URL, when the test breaks connections)
+     * @param recorderUrl where the route records its runs: a Redis that the test leaves alone
+     */
+    static ChildJvm start(String test, String name, String redisUrl, String recorderUrl, String queue, String options,
+            String behavior, long workMs) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // surefire may hand the tests a manifest-only jar as java.class.path; its real class path is here
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Xss512k", "-cp", classPath, ConsumerMain.class.getName(), redisUrl, queue,
-                options == null || options.isEmpty() ? "-" : options, behavior, Long.toString(workMs), name));
+                options == null || options.isEmpty() ? "-" : options, behavior, Long.toString(workMs), name,
+                recorderUrl));
         Path log = Fault.LOG_DIR.resolve(test + "-" + name + ".log");
         try {
             Files.createDirectories(Fault.LOG_DIR);

@@ -25,14 +25,18 @@ import org.apache.camel.impl.DefaultCamelContext;
  * A consumer JVM for the fault-injection tests: one CamelContext with one {@code rq:} route, started by
  * {@link ChildJvm} as a separate process so that a test can SIGKILL it.
  *
- * <p>Arguments: {@code <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name>}. The route records
- * every run in Redis with its own Lettuce connection before it returns (so a kill between the record and
- * the component's ack shows up as a duplicate). Keys, all under {@code fault:{queue}:}:
+ * <p>Arguments: {@code <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name> [recorderUrl]}. The
+ * route records every run with its own Lettuce connection before it returns (so a kill between the record
+ * and the component's ack shows up as a duplicate), in the Redis at {@code recorderUrl} (default: the
+ * queue's own Redis). A test that breaks the queue's Redis gives the recorder a server of its own, so that
+ * the record survives the fault it is meant to observe. Keys, all under {@code fault:{queue}:}:
  * <ul>
  *   <li>{@code runs}: job id -> successful runs of the route (the route returned normally)</li>
  *   <li>{@code fails}: job id -> attempts that threw on purpose ({@code failOnce})</li>
  *   <li>{@code attempts}: {@code <id>:<attempt>[:late]} -> count ({@code timeoutOnce})</li>
- *   <li>{@code jvm}: consumer name -> jobs it recorded ({@code record})</li>
+ *   <li>{@code jvm}: consumer name -> jobs it recorded ({@code record}, {@code ledger})</li>
+ *   <li>{@code events}, {@code running:<id>}, {@code overlaps}: the attempt ledger ({@code ledger}, see
+ *       {@link Ledger})</li>
  * </ul>
  * Behaviors:
  * <ul>
@@ -42,6 +46,10 @@ import org.apache.camel.impl.DefaultCamelContext;
  *   <li>{@code timeoutOnce}: attempt 1 ignores interrupts and returns after {@value #LATE_MS} ms (past
  *       jobTimeout), recording {@code <id>:1:late}; attempt 2 records {@code <id>:2}, then sleeps workMs
  *       if the id starts with {@code slow}, and records the run.</li>
+ *   <li>{@code ledger}: records the start and the end of every attempt (see {@link Ledger}) and what it
+ *       does depends on the id's kind ({@link Ledger#kindOf}): {@code n-…} sleeps workMs, {@code s<ms>-…}
+ *       sleeps that many ms, {@code f-…} throws on attempt 1 and then behaves like {@code n}, {@code p-…}
+ *       always throws (a poison job).</li>
  * </ul>
  * Prints {@code READY} on stdout once the route runs. Reads stdin: {@code stop} stops the context and exits;
  * end of input (the test JVM died) halts at once, so no consumer outlives its test.
@@ -56,6 +64,7 @@ public final class ConsumerMain {
     private final long workMs;
     private final String name;
     private final RedisCommands<String, String> recorder;
+    private final java.util.concurrent.atomic.AtomicLong attempts = new java.util.concurrent.atomic.AtomicLong();
 
     private ConsumerMain(String queue, String behavior, long workMs, String name, RedisCommands<String, String> recorder) {
         this.queue = queue;
@@ -74,8 +83,9 @@ public final class ConsumerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            System.err.println("usage: ConsumerMain <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name>");
+        if (args.length != 6 && args.length != 7) {
+            System.err.println("usage: ConsumerMain <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name>"
+                               + " [recorderUrl]");
             System.exit(2);
         }
         String redisUrl = args[0];
@@ -84,6 +94,7 @@ public final class ConsumerMain {
         String behavior = args[3];
         long workMs = Long.parseLong(args[4]);
         String name = args[5];
+        String recorderUrl = args.length == 7 ? args[6] : redisUrl;
 
         CamelContext context = new DefaultCamelContext();
         Thread watchdog = new Thread(() -> watchStdin(context), "parent-watchdog");
@@ -94,7 +105,7 @@ public final class ConsumerMain {
         // reconnects quickly once it is back.
         ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(Duration.ofMillis(200))).build();
-        RedisClient client = RedisClient.create(resources, redisUrl);
+        RedisClient client = RedisClient.create(resources, recorderUrl);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -163,7 +174,35 @@ public final class ConsumerMain {
                     recorder.hincrby(key(queue, "runs"), id, 1);
                 }
             }
+            case "ledger" -> ledger(id, attempt);
             default -> throw new IllegalArgumentException("unknown behavior " + behavior);
+        }
+    }
+
+    /**
+     * One attempt under the ledger: its start is recorded (and an overlap, if another attempt of the job is
+     * running), then the id's kind decides what it does, then its end is recorded, whatever the outcome.
+     */
+    private void ledger(String id, int attempt) throws Exception {
+        String tag = name + ":" + attempt + ":" + attempts.incrementAndGet();
+        Ledger.start(recorder, queue, tag, id);
+        boolean ok = false;
+        try {
+            Ledger.Kind kind = Ledger.kindOf(id);
+            switch (kind) {
+                case POISON -> throw new IllegalStateException("poison job " + id + " fails on every attempt");
+                case FAIL_ONCE -> {
+                    if (attempt == 1) {
+                        throw new IllegalStateException("planned failure of " + id + " on attempt 1");
+                    }
+                    Thread.sleep(workMs);
+                }
+                case SLOW -> Thread.sleep(Ledger.slowMs(id));
+                default -> Thread.sleep(workMs);
+            }
+            ok = true;
+        } finally {
+            Ledger.end(recorder, queue, tag, id, ok, name);
         }
     }
 

@@ -45,6 +45,11 @@ final class Fault {
         return RedisServer.builder().port(0).appendOnly(true).start();
     }
 
+    /** A plain redis-server (no AOF) for the routes' records: the test never breaks it. */
+    static RedisServer startRecorder() {
+        return RedisServer.builder().port(0).start();
+    }
+
     /** Prints the scenario's one summary line, and keeps it in target/fault-logs/summary.txt. */
     static void summary(String line) {
         System.out.println(line);
@@ -79,9 +84,15 @@ final class Fault {
     /** Starts several consumer JVMs at once (they boot in parallel) and waits until all are ready. */
     static List<ChildJvm> startConsumers(List<ChildJvm> into, String test, String redisUrl, String queue,
             String options, String behavior, long workMs, String... names) {
+        return startConsumers(into, test, redisUrl, redisUrl, queue, options, behavior, workMs, names);
+    }
+
+    /** As above, with the routes recording into the Redis at recorderUrl. */
+    static List<ChildJvm> startConsumers(List<ChildJvm> into, String test, String redisUrl, String recorderUrl,
+            String queue, String options, String behavior, long workMs, String... names) {
         List<ChildJvm> started = new ArrayList<>();
         for (String name : names) {
-            ChildJvm child = ChildJvm.start(test, name, redisUrl, queue, options, behavior, workMs);
+            ChildJvm child = ChildJvm.start(test, name, redisUrl, recorderUrl, queue, options, behavior, workMs);
             into.add(child);
             started.add(child);
         }
