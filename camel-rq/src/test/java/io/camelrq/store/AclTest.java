@@ -58,20 +58,20 @@ class AclTest extends RqTestSupport {
                     new NewJob("later", "b", "text", "", "", 3_600_000, -1))).join();
             assertThat(store.awaitWork(blocking, 100).join()).isTrue();
             Thread.sleep(20);
-            ClaimResult lost = store.promoteDueAndClaim(10, 60_000, "acl", 1, -1).join();
+            ClaimResult lost = store.promoteDueAndClaim(10, 60_000, "acl", 1, 0).join();
             assertThat(lost.promoteError()).isNull();
-            ClaimResult claim = store.promoteDueAndClaim(10, 60_000, "acl", 2, 1).join();
+            ClaimResult claim = store.promoteDueAndClaim(10, 60_000, "acl", 2, 0).join();
             assertThat(claim.released()).isEqualTo(5);
             Map<String, ClaimedJob> jobs = new java.util.HashMap<>();
             claim.jobs().forEach(job -> jobs.put(job.id(), job));
             assertThat(jobs).containsOnlyKeys("a", "b", "c", "d", "e");
-            assertThat(store.extendLeases(Map.of("a", jobs.get("a").token()), 60_000).join()).isEmpty();
+            assertThat(store.extendLeases(List.of(new JobLease("a", jobs.get("a").token())), 60_000).join()).isEmpty();
             assertThat(store.ack("a", jobs.get("a").token(), 60_000).join()).isTrue();
             assertThat(store.retryLater("b", jobs.get("b").token(), 0, JobError.of("x", "y")).join()).isPositive();
             assertThat(store.fail("c", jobs.get("c").token(), JobError.of("x", "y"), "test", 1, 1000).join())
                     .isZero();
             assertThat(store.release("d", jobs.get("d").token()).join()).isTrue();
-            store.extendLeases(Map.of("e", jobs.get("e").token()), 1).join();
+            store.extendLeases(List.of(new JobLease("e", jobs.get("e").token())), 1).join();
             Thread.sleep(20);
             List<RecoveredJob> recovered = store.recoverStalled(10, 60_000).join();
             assertThat(recovered).extracting(r -> r.job().id()).containsExactly("e");

@@ -177,7 +177,7 @@ class LostReplyTest extends RqTestSupport {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10000");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, " ", 1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("claimerId");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, "c", 1, 0))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().promoteDueAndClaim(1, 1000, "c", 1, -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("receivedSeq");
     }
 }
