@@ -243,6 +243,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             RetryPolicy policy = settler.policyOf(job);
             endpoint.codec().decodeInto(exchange.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType());
             exchange.getIn().setHeader(RqConstants.JOB_ID, job.id());
+            exchange.setProperty(RqConstants.CONSUMED_JOB_ID, job.id());
             exchange.getIn().setHeader(RqConstants.QUEUE, endpoint.getQueue());
             exchange.getIn().setHeader(RqConstants.ATTEMPT, job.attempt());
             exchange.getIn().setHeader(RqConstants.RETRIES_LEFT, policy.retriesLeft(job.attempt()));
