@@ -41,6 +41,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "configuration": target.setConfiguration(property(camelContext, io.camelrq.RqConfiguration.class, value)); return true;
         case "deadletteruri":
         case "deadLetterUri": getOrCreateConfiguration(target).setDeadLetterUri(property(camelContext, java.lang.String.class, value)); return true;
+        case "failedmax":
+        case "failedMax": getOrCreateConfiguration(target).setFailedMax(property(camelContext, int.class, value)); return true;
+        case "failedttl":
+        case "failedTtl": getOrCreateConfiguration(target).setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
         case "heartbeatinterval":
         case "heartbeatInterval": getOrCreateConfiguration(target).setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
         case "jobdelay":
@@ -60,6 +64,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxstalls":
         case "maxStalls": getOrCreateConfiguration(target).setMaxStalls(property(camelContext, int.class, value)); return true;
         case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, java.lang.String.class, value)); return true;
+        case "password": getOrCreateConfiguration(target).setPassword(property(camelContext, java.lang.String.class, value)); return true;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": getOrCreateConfiguration(target).setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "readinessscheduledthreshold":
@@ -86,6 +91,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryOn": getOrCreateConfiguration(target).setRetryOn(property(camelContext, java.lang.String.class, value)); return true;
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": getOrCreateConfiguration(target).setStalledCountsAsAttempt(property(camelContext, boolean.class, value)); return true;
+        case "username": getOrCreateConfiguration(target).setUsername(property(camelContext, java.lang.String.class, value)); return true;
         case "visibilitytimeout":
         case "visibilityTimeout": getOrCreateConfiguration(target).setVisibilityTimeout(property(camelContext, java.lang.String.class, value)); return true;
         case "waittimeout":
@@ -113,6 +119,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "configuration": return io.camelrq.RqConfiguration.class;
         case "deadletteruri":
         case "deadLetterUri": return java.lang.String.class;
+        case "failedmax":
+        case "failedMax": return int.class;
+        case "failedttl":
+        case "failedTtl": return java.lang.String.class;
         case "heartbeatinterval":
         case "heartbeatInterval": return java.lang.String.class;
         case "jobdelay":
@@ -132,6 +142,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxstalls":
         case "maxStalls": return int.class;
         case "operation": return java.lang.String.class;
+        case "password": return java.lang.String.class;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return java.lang.Integer.class;
         case "readinessscheduledthreshold":
@@ -158,6 +169,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryOn": return java.lang.String.class;
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": return boolean.class;
+        case "username": return java.lang.String.class;
         case "visibilitytimeout":
         case "visibilityTimeout": return java.lang.String.class;
         case "waittimeout":
@@ -181,6 +193,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "configuration": return target.getConfiguration();
         case "deadletteruri":
         case "deadLetterUri": return getOrCreateConfiguration(target).getDeadLetterUri();
+        case "failedmax":
+        case "failedMax": return getOrCreateConfiguration(target).getFailedMax();
+        case "failedttl":
+        case "failedTtl": return getOrCreateConfiguration(target).getFailedTtl();
         case "heartbeatinterval":
         case "heartbeatInterval": return getOrCreateConfiguration(target).getHeartbeatInterval();
         case "jobdelay":
@@ -200,6 +216,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxstalls":
         case "maxStalls": return getOrCreateConfiguration(target).getMaxStalls();
         case "operation": return getOrCreateConfiguration(target).getOperation();
+        case "password": return getOrCreateConfiguration(target).getPassword();
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return getOrCreateConfiguration(target).getReadinessFailedThreshold();
         case "readinessscheduledthreshold":
@@ -226,6 +243,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryOn": return getOrCreateConfiguration(target).getRetryOn();
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": return getOrCreateConfiguration(target).isStalledCountsAsAttempt();
+        case "username": return getOrCreateConfiguration(target).getUsername();
         case "visibilitytimeout":
         case "visibilityTimeout": return getOrCreateConfiguration(target).getVisibilityTimeout();
         case "waittimeout":

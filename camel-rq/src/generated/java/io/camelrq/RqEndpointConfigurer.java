@@ -42,6 +42,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
         case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
+        case "failedmax":
+        case "failedMax": target.getConfiguration().setFailedMax(property(camelContext, int.class, value)); return true;
+        case "failedttl":
+        case "failedTtl": target.getConfiguration().setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
         case "greedy": target.setGreedy(property(camelContext, boolean.class, value)); return true;
         case "heartbeatinterval":
         case "heartbeatInterval": target.getConfiguration().setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
@@ -64,6 +68,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "maxstalls":
         case "maxStalls": target.getConfiguration().setMaxStalls(property(camelContext, int.class, value)); return true;
         case "operation": target.getConfiguration().setOperation(property(camelContext, java.lang.String.class, value)); return true;
+        case "password": target.getConfiguration().setPassword(property(camelContext, java.lang.String.class, value)); return true;
         case "pollstrategy":
         case "pollStrategy": target.setPollStrategy(property(camelContext, org.apache.camel.spi.PollingConsumerPollStrategy.class, value)); return true;
         case "readinessfailedthreshold":
@@ -109,6 +114,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "timeUnit": target.setTimeUnit(property(camelContext, java.util.concurrent.TimeUnit.class, value)); return true;
         case "usefixeddelay":
         case "useFixedDelay": target.setUseFixedDelay(property(camelContext, boolean.class, value)); return true;
+        case "username": target.getConfiguration().setUsername(property(camelContext, java.lang.String.class, value)); return true;
         case "visibilitytimeout":
         case "visibilityTimeout": target.getConfiguration().setVisibilityTimeout(property(camelContext, java.lang.String.class, value)); return true;
         case "waittimeout":
@@ -144,6 +150,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
         case "exchangepattern":
         case "exchangePattern": return org.apache.camel.ExchangePattern.class;
+        case "failedmax":
+        case "failedMax": return int.class;
+        case "failedttl":
+        case "failedTtl": return java.lang.String.class;
         case "greedy": return boolean.class;
         case "heartbeatinterval":
         case "heartbeatInterval": return java.lang.String.class;
@@ -166,6 +176,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "maxstalls":
         case "maxStalls": return int.class;
         case "operation": return java.lang.String.class;
+        case "password": return java.lang.String.class;
         case "pollstrategy":
         case "pollStrategy": return org.apache.camel.spi.PollingConsumerPollStrategy.class;
         case "readinessfailedthreshold":
@@ -211,6 +222,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "timeUnit": return java.util.concurrent.TimeUnit.class;
         case "usefixeddelay":
         case "useFixedDelay": return boolean.class;
+        case "username": return java.lang.String.class;
         case "visibilitytimeout":
         case "visibilityTimeout": return java.lang.String.class;
         case "waittimeout":
@@ -242,6 +254,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "exceptionHandler": return target.getExceptionHandler();
         case "exchangepattern":
         case "exchangePattern": return target.getExchangePattern();
+        case "failedmax":
+        case "failedMax": return target.getConfiguration().getFailedMax();
+        case "failedttl":
+        case "failedTtl": return target.getConfiguration().getFailedTtl();
         case "greedy": return target.isGreedy();
         case "heartbeatinterval":
         case "heartbeatInterval": return target.getConfiguration().getHeartbeatInterval();
@@ -264,6 +280,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "maxstalls":
         case "maxStalls": return target.getConfiguration().getMaxStalls();
         case "operation": return target.getConfiguration().getOperation();
+        case "password": return target.getConfiguration().getPassword();
         case "pollstrategy":
         case "pollStrategy": return target.getPollStrategy();
         case "readinessfailedthreshold":
@@ -309,6 +326,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "timeUnit": return target.getTimeUnit();
         case "usefixeddelay":
         case "useFixedDelay": return target.isUseFixedDelay();
+        case "username": return target.getConfiguration().getUsername();
         case "visibilitytimeout":
         case "visibilityTimeout": return target.getConfiguration().getVisibilityTimeout();
         case "waittimeout":

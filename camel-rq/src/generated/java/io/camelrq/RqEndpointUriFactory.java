@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(48);
+        Set<String> props = new HashSet<>(52);
         props.add("backoffErrorThreshold");
         props.add("backoffIdleThreshold");
         props.add("backoffMultiplier");
@@ -34,6 +34,8 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("delay");
         props.add("exceptionHandler");
         props.add("exchangePattern");
+        props.add("failedMax");
+        props.add("failedTtl");
         props.add("greedy");
         props.add("heartbeatInterval");
         props.add("initialDelay");
@@ -46,6 +48,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("maxPayloadSize");
         props.add("maxStalls");
         props.add("operation");
+        props.add("password");
         props.add("pollStrategy");
         props.add("queue");
         props.add("readinessFailedThreshold");
@@ -70,10 +73,15 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("startScheduler");
         props.add("timeUnit");
         props.add("useFixedDelay");
+        props.add("username");
         props.add("visibilityTimeout");
         props.add("waitTimeout");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
-        SECRET_PROPERTY_NAMES = Collections.emptySet();
+        Set<String> secretProps = new HashSet<>(3);
+        secretProps.add("password");
+        secretProps.add("redisUrl");
+        secretProps.add("username");
+        SECRET_PROPERTY_NAMES = Collections.unmodifiableSet(secretProps);
         Map<String, String> prefixes = new HashMap<>(1);
         prefixes.put("schedulerProperties", "scheduler.");
         MULTI_VALUE_PREFIXES = Collections.unmodifiableMap(prefixes);

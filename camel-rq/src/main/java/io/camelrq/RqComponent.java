@@ -7,10 +7,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.camelrq.store.RedisConnections;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.GeneratedPropertyConfigurer;
+import org.apache.camel.spi.PropertyConfigurer;
+import org.apache.camel.spi.PropertyConfigurerGetter;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.util.URISupport;
 
 /**
  * The rq: component. Its configuration holds the defaults of every endpoint; it owns the Redis
@@ -19,12 +24,51 @@ import org.apache.camel.support.DefaultComponent;
 @Component("rq")
 public class RqComponent extends DefaultComponent {
 
+    static {
+        // Camel masks a URI's options by name (password, token...), and a login inside a plain
+        // redis://user:password@host; a percent-encoded redisUrl hides the login from that second rule, so
+        // Camel masks the whole redisUrl wherever it shows an endpoint URI (logs, JMX, errors, consoles).
+        URISupport.addSanitizeKeywords("redisUrl");
+    }
+
     @Metadata(description = "Default options for every rq: endpoint of this component.")
     private RqConfiguration configuration = new RqConfiguration();
 
-    private final Map<String, RedisConnections> connections = new ConcurrentHashMap<>();
+    private final Map<Object, RedisConnections> connections = new ConcurrentHashMap<>();
     private final Map<String, QueueDepths> depths = new ConcurrentHashMap<>();
     private volatile ClientResources clientResources;
+    private volatile StrictNumberConfigurer strictComponentConfigurer;
+    private volatile StrictNumberConfigurer strictEndpointConfigurer;
+
+    /**
+     * Camel's generated configurer reads text given for an int or long option as a time pattern
+     * ({@code TimeUtils.toMilliSeconds}): {@code retryMax=abc} became 0 and {@code retryMax=1s} 1000. Every
+     * option, from a URI or from properties, is bound through these two, so numbers are read strictly here.
+     */
+    @Override
+    public PropertyConfigurer getComponentPropertyConfigurer() {
+        PropertyConfigurer generated = super.getComponentPropertyConfigurer();
+        if (generated == null) {
+            return null;
+        }
+        if (strictComponentConfigurer == null || strictComponentConfigurer.wraps() != generated) {
+            strictComponentConfigurer = new StrictNumberConfigurer(generated);
+        }
+        return strictComponentConfigurer;
+    }
+
+    /** See {@link #getComponentPropertyConfigurer()}. */
+    @Override
+    public PropertyConfigurer getEndpointPropertyConfigurer() {
+        PropertyConfigurer generated = super.getEndpointPropertyConfigurer();
+        if (generated == null) {
+            return null;
+        }
+        if (strictEndpointConfigurer == null || strictEndpointConfigurer.wraps() != generated) {
+            strictEndpointConfigurer = new StrictNumberConfigurer(generated);
+        }
+        return strictEndpointConfigurer;
+    }
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -53,9 +97,21 @@ public class RqComponent extends DefaultComponent {
             return connections.computeIfAbsent(key,
                     k -> RedisConnections.using(config.getRedisClient(), commandTimeout));
         }
-        String key = config.getRedisUrl() + "|" + commandTimeout;
-        return connections.computeIfAbsent(key,
-                k -> RedisConnections.create(config.getRedisUrl(), clientResources(), commandTimeout));
+        ServerKey key = new ServerKey(config.getRedisUrl(), config.getUsername(), config.getPassword(), commandTimeout);
+        return connections.computeIfAbsent(key, k -> RedisConnections.create(config.getRedisUrl(), config.getUsername(),
+                config.getPassword(), clientResources(), commandTimeout));
+    }
+
+    /**
+     * Endpoints share connections when they log in to the same server the same way. The key holds the
+     * login, so it must never be printed as is: its toString masks the password.
+     */
+    private record ServerKey(String redisUrl, String username, String password, Duration commandTimeout) {
+        @Override
+        public String toString() {
+            return RedisConnections.maskUrl(redisUrl) + (username == null ? "" : " user " + username)
+                   + (password == null ? "" : " password xxxxxx") + " | " + commandTimeout;
+        }
     }
 
     /** The depth holder of one queue, shared by all its endpoints. */
@@ -85,5 +141,96 @@ public class RqComponent extends DefaultComponent {
             clientResources = null;
         }
         super.doStop();
+    }
+
+    /**
+     * Wraps a generated configurer so that text given for a number is read as exactly that number: the
+     * whole text, in base 10, in range. Camel's scheduler options {@code delay} and {@code initialDelay}
+     * keep Camel's reading, since Camel documents time units for them ({@code delay=5s}).
+     */
+    static final class StrictNumberConfigurer implements GeneratedPropertyConfigurer, PropertyConfigurerGetter {
+
+        private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile("[+-]?\\d+");
+        private static final java.util.regex.Pattern DECIMAL =
+                java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+        private static final java.util.Set<String> TIME_OPTIONS = java.util.Set.of("delay", "initialdelay");
+
+        private final PropertyConfigurer delegate;
+        private final PropertyConfigurerGetter getter;
+
+        StrictNumberConfigurer(PropertyConfigurer delegate) {
+            this.delegate = delegate;
+            this.getter = delegate instanceof PropertyConfigurerGetter g ? g : null;
+        }
+
+        PropertyConfigurer wraps() {
+            return delegate;
+        }
+
+        @Override
+        public boolean configure(CamelContext camelContext, Object target, String name, Object value, boolean ignoreCase) {
+            Object checked = value;
+            // #bean references are resolved by Camel; anything else given as text for a number must be one
+            if (value instanceof String text && getter != null && !text.startsWith("#")
+                && !TIME_OPTIONS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                Class<?> type = getter.getOptionType(name, ignoreCase);
+                if (type != null) {
+                    checked = strictNumber(name, type, text);
+                }
+            }
+            return delegate.configure(camelContext, target, name, checked, ignoreCase);
+        }
+
+        private static Object strictNumber(String name, Class<?> type, String text) {
+            String trimmed = text.trim();
+            try {
+                if (type == int.class || type == Integer.class) {
+                    if (WHOLE.matcher(trimmed).matches()) {
+                        return Integer.parseInt(trimmed);
+                    }
+                    throw notA(name, text, "a whole number");
+                }
+                if (type == long.class || type == Long.class) {
+                    if (WHOLE.matcher(trimmed).matches()) {
+                        return Long.parseLong(trimmed);
+                    }
+                    throw notA(name, text, "a whole number");
+                }
+                if (type == double.class || type == Double.class) {
+                    if (DECIMAL.matcher(trimmed).matches()) {
+                        return Double.parseDouble(trimmed);
+                    }
+                    throw notA(name, text, "a number such as 2 or 0.5");
+                }
+            } catch (NumberFormatException tooLarge) {
+                throw new IllegalArgumentException("Invalid value for option " + name + ": '" + text + "' (out of range)");
+            }
+            return text;
+        }
+
+        private static IllegalArgumentException notA(String name, String text, String what) {
+            return new IllegalArgumentException("Invalid value for option " + name + ": '" + text + "' (expected "
+                                                + what + ")");
+        }
+
+        @Override
+        public Class<?> getOptionType(String name, boolean ignoreCase) {
+            return getter == null ? null : getter.getOptionType(name, ignoreCase);
+        }
+
+        @Override
+        public String[] getAutowiredNames() {
+            return getter == null ? null : getter.getAutowiredNames();
+        }
+
+        @Override
+        public Object getCollectionValueType(Object target, String name, boolean ignoreCase) {
+            return getter == null ? null : getter.getCollectionValueType(target, name, ignoreCase);
+        }
+
+        @Override
+        public Object getOptionValue(Object target, String name, boolean ignoreCase) {
+            return getter == null ? null : getter.getOptionValue(target, name, ignoreCase);
+        }
     }
 }

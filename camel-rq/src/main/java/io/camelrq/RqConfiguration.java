@@ -10,19 +10,30 @@ import org.apache.camel.spi.UriParams;
  * Every option of the rq: component. One instance lives on the component (the defaults for all
  * endpoints) and each endpoint gets a copy that its URI parameters override.
  *
- * <p>Durations follow RQ: a bare number is seconds; {@code ms}, {@code s}, {@code m} and {@code h}
- * suffixes are accepted ({@code 500ms}, {@code 5s}, {@code 1m}).
+ * <p>Durations follow RQ: a bare number is seconds; {@code ms}, {@code s}, {@code m}, {@code h} and
+ * {@code d} suffixes are accepted ({@code 500ms}, {@code 5s}, {@code 1m}, {@code 180d}).
  */
 @UriParams
 public class RqConfiguration implements Cloneable {
 
     // ---- connection ------------------------------------------------------------------------------
 
-    @UriParam(label = "common", defaultValue = "redis://localhost:6379",
+    @UriParam(label = "common", defaultValue = "redis://localhost:6379", secret = true,
               description = "The Redis server, as a Lettuce URI: redis://host:port or redis://host:port/database;"
-                            + " a login goes before the host as user:password followed by an at sign;"
-                            + " rediss:// for TLS.")
+                            + " a login goes before the host as user:password followed by an at sign, though the"
+                            + " username and password options are better; rediss:// for TLS. Marked secret, as it"
+                            + " may hold a password: Camel masks it wherever it shows an endpoint URI.")
     private String redisUrl = "redis://localhost:6379";
+
+    @UriParam(label = "security", secret = true,
+              description = "The Redis ACL user to log in as; overrides a user given in redisUrl. Needs a password,"
+                            + " from the password option or from redisUrl.")
+    private String username;
+
+    @UriParam(label = "security", secret = true,
+              description = "The Redis password (AUTH); overrides a password given in redisUrl. Prefer this option"
+                            + " to a password inside redisUrl: Camel masks it wherever it shows the endpoint.")
+    private String password;
 
     @UriParam(label = "common,advanced")
     @Metadata(autowired = true,
@@ -50,7 +61,7 @@ public class RqConfiguration implements Cloneable {
     @UriParam(label = "common", defaultValue = "0",
               description = "Delay before each retry: one value, or a comma-separated list where retry k waits"
                             + " the k-th value and the last value repeats (RQ repeats the first). Bare numbers"
-                            + " are seconds; ms, s, m, h suffixes are allowed, e.g. 500ms,5s,1m.")
+                            + " are seconds; ms, s, m, h, d suffixes are allowed, e.g. 500ms,5s,1m.")
     private String retryInterval;
 
     @UriParam(label = "common", defaultValue = "fixed", enums = "fixed,exponential",
@@ -72,9 +83,10 @@ public class RqConfiguration implements Cloneable {
     private Double retryJitter;
 
     @UriParam(label = "common",
-              description = "Comma-separated exception class names that are retried (a subclass or a cause"
-                            + " matches too). Other failures go straight to the failed registry. Default: every"
-                            + " failure is retried, except RqNonRetryableException.")
+              description = "Comma-separated fully qualified names of the exception classes that are retried (a"
+                            + " subclass or a cause matches too); each must be a class the application can load,"
+                            + " checked when the endpoint is created. Other failures go straight to the failed"
+                            + " registry. Default: every failure is retried, except RqNonRetryableException.")
     private String retryOn;
 
     // ---- producer ------------------------------------------------------------------------------------
@@ -99,7 +111,7 @@ public class RqConfiguration implements Cloneable {
     private String jobDelay;
 
     @UriParam(label = "producer", defaultValue = "1048576",
-              description = "The largest encoded job (body plus headers) in bytes that the producer accepts.")
+              description = "The largest encoded job (id, body and headers) in bytes that the producer accepts.")
     private int maxPayloadSize = 1024 * 1024;
 
     // ---- consumer ------------------------------------------------------------------------------------
@@ -109,7 +121,7 @@ public class RqConfiguration implements Cloneable {
     private int concurrentConsumers = 1;
 
     @UriParam(label = "consumer", defaultValue = "10",
-              description = "Most jobs one thread claims in one poll.")
+              description = "Most jobs one thread claims in one poll; at most 1000.")
     private int maxMessagesPerPoll = 10;
 
     @UriParam(label = "consumer",
@@ -121,6 +133,16 @@ public class RqConfiguration implements Cloneable {
               description = "How long a completed job is kept (state completed) before Redis expires it."
                             + " 0 deletes it on completion.")
     private String resultTtl = "0";
+
+    @UriParam(label = "consumer", defaultValue = "10000",
+              description = "The failed registry keeps at most this many jobs: when a job fails, the oldest failures"
+                            + " past it are deleted, as in Sidekiq's dead set. 0 keeps every failed job.")
+    private int failedMax = 10000;
+
+    @UriParam(label = "consumer", defaultValue = "180d",
+              description = "The failed registry keeps no job longer than this: when a job fails, failures older"
+                            + " than it are deleted, oldest first, as in Sidekiq's dead set. 0 keeps them for ever.")
+    private String failedTtl = "180d";
 
     @UriParam(label = "consumer",
               description = "An endpoint that a job's exchange is also sent to when the job lands in the failed"
@@ -184,6 +206,22 @@ public class RqConfiguration implements Cloneable {
 
     public void setRedisUrl(String redisUrl) {
         this.redisUrl = redisUrl;
+    }
+
+    public String getUsername() {
+        return username;
+    }
+
+    public void setUsername(String username) {
+        this.username = username;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
     }
 
     public RedisClient getRedisClient() {
@@ -320,6 +358,22 @@ public class RqConfiguration implements Cloneable {
 
     public void setResultTtl(String resultTtl) {
         this.resultTtl = resultTtl;
+    }
+
+    public int getFailedMax() {
+        return failedMax;
+    }
+
+    public void setFailedMax(int failedMax) {
+        this.failedMax = failedMax;
+    }
+
+    public String getFailedTtl() {
+        return failedTtl;
+    }
+
+    public void setFailedTtl(String failedTtl) {
+        this.failedTtl = failedTtl;
     }
 
     public String getDeadLetterUri() {

@@ -5,17 +5,28 @@ import org.apache.camel.spi.Metadata;
 /** Message headers of the rq: component. */
 public final class RqConstants {
 
-    @Metadata(description = "The job id. Set by the producer on enqueue (a generated UUID unless the exchange"
-            + " already carries one, which makes the enqueue idempotent); present on consumed exchanges; names"
-            + " the job for the requeueFailed operation.", javaType = "String")
+    @Metadata(description = "The job id. Set by the producer on enqueue: a generated UUID, unless the route set"
+            + " an id of its own, which makes the enqueue idempotent (at most 512 bytes in UTF-8). The id of a"
+            + " consumed job is never reused: a job enqueued while that id is still in the header gets a new one."
+            + " enqueueAll takes a list of ids, one per element, or generates them; it refuses a single id."
+            + " Present on consumed exchanges; names the job for requeueFailed, getJob, deleteJob and cancel.",
+              javaType = "String")
     public static final String JOB_ID = "CamelRqJobId";
 
     /**
-     * Exchange property (not a header) set on every consumed exchange: the id of the job it runs. A producer
-     * never reuses this id for a new job, so the header CamelRqJobId that arrived with a consumed job does not
-     * swallow enqueues made further down the same route.
+     * Exchange property (not a header) set by the consumer on every consumed exchange: the consumed job's
+     * id. The producer reads it to tell an id that merely came along with the consumed job (the
+     * {@link #JOB_ID} header the consumer set, copied into every split part and every follow-up) from one
+     * the route chose: only the latter names the job it enqueues.
      */
     public static final String CONSUMED_JOB_ID = "CamelRqConsumedJobId";
+
+    /**
+     * The longest job id, in UTF-8 bytes. An id is part of its job's key and of every index entry of the
+     * job, so a bound keeps one message from bloating them; 512 is ample for a composite business key,
+     * where a generated id takes 36.
+     */
+    public static final int MAX_JOB_ID_BYTES = 512;
 
     @Metadata(label = "consumer", description = "The queue the job was consumed from.", javaType = "String")
     public static final String QUEUE = "CamelRqQueue";
@@ -56,9 +67,9 @@ public final class RqConstants {
               javaType = "String")
     public static final String OPERATION = "CamelRqOperation";
 
-    @Metadata(label = "producer", description = "Set by enqueue: false when a job with the same id was still"
-            + " queued, scheduled or active, so nothing new was enqueued. Set by enqueueAll: how many jobs were"
-            + " enqueued.", javaType = "Object")
+    @Metadata(label = "producer", description = "Set by enqueue: true, or false when a job with the same id was"
+            + " still queued, scheduled or active, so nothing new was enqueued (logged at DEBUG). Set by enqueueAll:"
+            + " how many jobs were enqueued.", javaType = "Object")
     public static final String ENQUEUED = "CamelRqEnqueued";
 
     @Metadata(label = "consumer", description = "On an exchange sent to deadLetterUri: why the job was given up,"

@@ -25,6 +25,7 @@ import org.apache.camel.spi.ExceptionHandler;
 import org.apache.camel.spi.ScheduledPollConsumerScheduler;
 import org.apache.camel.support.DefaultScheduledPollConsumerScheduler;
 import org.apache.camel.support.ScheduledBatchPollingConsumer;
+import org.apache.camel.util.URISupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,12 +91,13 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             try {
                 deadLetterEndpoint = endpoint.getCamelContext().getEndpoint(deadLetterUri);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("Invalid value for option deadLetterUri: '" + deadLetterUri + "' ("
-                                                   + e.getMessage() + ")", e);
+                throw new IllegalArgumentException("Invalid value for option deadLetterUri: '"
+                                                   + URISupport.sanitizeUri(deadLetterUri) + "' (" + e.getMessage()
+                                                   + ")", e);
             }
             if (deadLetterEndpoint == null) {
-                throw new IllegalArgumentException("Invalid value for option deadLetterUri: '" + deadLetterUri
-                                                   + "' (no such endpoint)");
+                throw new IllegalArgumentException("Invalid value for option deadLetterUri: '"
+                                                   + URISupport.sanitizeUri(deadLetterUri) + "' (no such endpoint)");
             }
             deadLetterTemplate = endpoint.getCamelContext().createProducerTemplate();
         }
@@ -304,7 +306,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         Exchange sent = template.send(deadLetterEndpoint, copy);
         if (sent.getException() != null) {
             LOG.warn("Queue {}: job {}: sending to deadLetterUri {} failed (it is in the failed registry): {}",
-                    endpoint.getQueue(), job.id(), endpoint.getConfiguration().getDeadLetterUri(),
+                    endpoint.getQueue(), job.id(), deadLetterEndpoint,
                     sent.getException().getMessage());
         }
     }

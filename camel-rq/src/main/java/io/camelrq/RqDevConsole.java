@@ -26,7 +26,7 @@ public class RqDevConsole extends AbstractDevConsole {
     protected String doCallText(Map<String, Object> options) {
         StringBuilder text = new StringBuilder();
         for (JsonObject queue : queues()) {
-            text.append(String.format("Queue: %s (%s)%n", queue.get("queue"), queue.get("uri")));
+            text.append(String.format("Queue: %s (%s) on %s%n", queue.get("queue"), queue.get("uri"), queue.get("redis")));
             if (queue.containsKey("error")) {
                 text.append(String.format("    Redis: %s%n", queue.get("error")));
             } else {
@@ -63,6 +63,7 @@ public class RqDevConsole extends AbstractDevConsole {
         JsonObject queue = new JsonObject();
         queue.put("queue", endpoint.getQueue());
         queue.put("uri", endpoint.getEndpointBaseUri());
+        queue.put("redis", endpoint.redisServer());
         try {
             QueueStats stats = endpoint.currentStats();
             queue.put("queued", stats.queued());
@@ -73,7 +74,7 @@ public class RqDevConsole extends AbstractDevConsole {
             queue.put("paused", endpoint.isQueuePaused());
         } catch (RuntimeException e) {
             // the console must still show what this JVM knows when Redis is down
-            queue.put("error", String.valueOf(e.getMessage()));
+            queue.put("error", endpoint.withoutSecrets(String.valueOf(e.getMessage())));
         }
         queue.put("enqueuedTotal", endpoint.getEnqueuedTotal());
         queue.put("completedTotal", endpoint.getCompletedTotal());

@@ -31,6 +31,9 @@ import org.apache.camel.support.ScheduledPollEndpoint;
 @ManagedResource(description = "Managed rq: endpoint: a Redis job queue")
 public class RqEndpoint extends ScheduledPollEndpoint {
 
+    /** The most jobs one consumer thread claims in one poll, whatever maxMessagesPerPoll asks. */
+    static final int MAX_MESSAGES_PER_POLL = 1000;
+
     @UriPath(description = "The queue name. All of its Redis keys share the hash tag {queue}.")
     @Metadata(required = true)
     private final String queue;
@@ -49,6 +52,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     private Duration waitTimeout;
     private Duration heartbeatInterval;
     private Duration jobTimeout;
+    private Duration failedTtl;
     private RqOperation operation;
     private Class<?> jobType;
     private QueueKeys keys;
@@ -76,6 +80,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
                 c.getRetryMultiplier(), c.getRetryMaxInterval(), c.getRetryJitter(), c.getRetryOn());
         // the consumer's full policy must be valid too, not only the fields set here
         retrySpec.toPolicy();
+        checkRetryOn(retrySpec.retryOn());
         // A producer stores with each job only the retry options of its own URI: options set on the
         // component are defaults for consumers, so a consumer's URI can still override them.
         jobRetrySpec = RetrySpec.fromOptions(
@@ -106,9 +111,20 @@ public class RqEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException(
                     "Invalid value for option maxStalls: '" + c.getMaxStalls() + "' (must be at least 0)");
         }
+        if (c.getFailedMax() < 0) {
+            throw new IllegalArgumentException("Invalid value for option failedMax: '" + c.getFailedMax()
+                                               + "' (must be at least 0; 0 keeps every failed job)");
+        }
+        failedTtl = Durations.parse(c.getFailedTtl(), "failedTtl");
         operation = RqOperation.parse(c.getOperation(), "option operation");
         atLeastOne("concurrentConsumers", c.getConcurrentConsumers());
         atLeastOne("maxMessagesPerPoll", c.getMaxMessagesPerPoll());
+        if (c.getMaxMessagesPerPoll() > MAX_MESSAGES_PER_POLL) {
+            // one claim is one Lua script: a bound keeps it short, since Redis runs nothing else meanwhile
+            throw new IllegalArgumentException("Invalid value for option maxMessagesPerPoll: '"
+                                               + c.getMaxMessagesPerPoll() + "' (must be at most "
+                                               + MAX_MESSAGES_PER_POLL + ")");
+        }
         atLeastOne("maxPayloadSize", c.getMaxPayloadSize());
         if (c.getJobType() != null && !c.getJobType().isBlank()) {
             jobType = getCamelContext().getClassResolver().resolveClass(c.getJobType().trim());
@@ -120,6 +136,47 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         if (c.getRedisClient() == null && (c.getRedisUrl() == null || c.getRedisUrl().isBlank())) {
             throw new IllegalArgumentException("Invalid value for option redisUrl: it must not be empty");
         }
+        if (c.getRedisClient() != null && (c.getUsername() != null || c.getPassword() != null)) {
+            throw new IllegalArgumentException("Options username and password do not apply with option redisClient:"
+                                               + " set the login on that client's RedisURI");
+        }
+        if (c.getRedisClient() == null) {
+            // a malformed URL or login fails here, not on the first message; the error masks the password
+            RedisConnections.redisUri(c.getRedisUrl(), c.getUsername(), c.getPassword());
+        }
+    }
+
+    /**
+     * Each retryOn name must be an exception class this application can load: matching is by name, so a
+     * misspelt or simple name would silently make every failure non-retryable.
+     */
+    private void checkRetryOn(java.util.List<String> classNames) {
+        if (classNames == null) {
+            return;
+        }
+        org.apache.camel.spi.ClassResolver resolver = getCamelContext().getClassResolver();
+        for (String name : classNames) {
+            Class<?> type = resolver.resolveClass(name);
+            if (type == null) {
+                String hint = name.contains(".") ? "" : hintForSimpleName(resolver, name);
+                throw new IllegalArgumentException("Invalid value for option retryOn: class " + name
+                                                   + " cannot be loaded" + hint);
+            }
+            if (!Throwable.class.isAssignableFrom(type)) {
+                throw new IllegalArgumentException("Invalid value for option retryOn: " + name
+                                                   + " is not an exception class");
+            }
+        }
+    }
+
+    private static String hintForSimpleName(org.apache.camel.spi.ClassResolver resolver, String simpleName) {
+        for (String pkg : new String[] { "java.lang.", "java.io.", "java.net.", "java.util.concurrent.",
+                                         "org.apache.camel.", "io.camelrq." }) {
+            if (resolver.resolveClass(pkg + simpleName) != null) {
+                return " (use the fully qualified name, e.g. " + pkg + simpleName + ")";
+            }
+        }
+        return " (use the fully qualified name, such as java.io.IOException)";
     }
 
     private static Duration positive(String option, Duration value) {
@@ -184,6 +241,11 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     /** The queue's depths right now, read from Redis. */
     public QueueStats currentStats() {
         return await(store().stats());
+    }
+
+    @ManagedAttribute(description = "The Redis server of the queue, with the password of its login masked")
+    public String getRedisServer() {
+        return redisServer();
     }
 
     @ManagedAttribute(description = "Jobs ready to run")
@@ -355,6 +417,27 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return jobTimeout;
     }
 
+    /** The Redis server as it may be shown: the URL with its password masked. */
+    String redisServer() {
+        return configuration.getRedisClient() != null ? "the application's RedisClient"
+                : RedisConnections.maskUrl(configuration.getRedisUrl());
+    }
+
+    /** {@code text} with this endpoint's passwords (option password, or in redisUrl) masked, to show it safely. */
+    String withoutSecrets(String text) {
+        return text == null ? null : RedisConnections.scrub(text, configuration.getRedisUrl(), configuration.getPassword());
+    }
+
+    /** Most jobs the failed registry keeps; 0 when unbounded. */
+    int failedMax() {
+        return configuration.getFailedMax();
+    }
+
+    /** How long the failed registry keeps a job; zero when unbounded. */
+    Duration failedTtl() {
+        return failedTtl;
+    }
+
     RqOperation operation() {
         return operation;
     }
@@ -367,12 +450,4 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return keys;
     }
 
-    // TEMP until the config branch lands
-    int failedMax() {
-        return 10000;
-    }
-
-    Duration failedTtl() {
-        return Duration.ofDays(180);
-    }
 }

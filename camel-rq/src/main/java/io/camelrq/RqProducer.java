@@ -12,9 +12,13 @@ import io.camelrq.store.NewJob;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Enqueues exchanges as jobs, or runs an admin operation ({@link RqOperation}). */
 public class RqProducer extends DefaultProducer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RqProducer.class);
 
     private final RqEndpoint endpoint;
 
@@ -41,17 +45,24 @@ public class RqProducer extends DefaultProducer {
     CompletableFuture<Void> enqueue(Exchange exchange) {
         Message message = exchange.getMessage();
         String id = message.getHeader(RqConstants.JOB_ID, String.class);
-        if (id == null || id.isBlank()) {
+        if (id == null || id.isBlank() || isConsumedJobId(exchange, id)) {
+            // the id of the job being consumed came along with the message: it names that job, not this one
             id = UUID.randomUUID().toString();
+        } else {
+            checkJobId(id, RqConstants.JOB_ID);
         }
         JobTemplate shared = jobTemplate(message);
         NewJob job = shared.job(id, endpoint.codec().encodeBody(exchange));
         String jobId = id;
         return endpoint.store().enqueue(List.of(job)).thenAccept(enqueued -> {
+            boolean stored = enqueued.get(0);
             message.setHeader(RqConstants.JOB_ID, jobId);
-            message.setHeader(RqConstants.ENQUEUED, enqueued.get(0));
-            if (enqueued.get(0)) {
+            message.setHeader(RqConstants.ENQUEUED, stored);
+            if (stored) {
                 endpoint.metrics().enqueued(1);
+            } else {
+                LOG.debug("Queue {}: job {} not enqueued, a job with that id is still queued, scheduled or active",
+                        endpoint.getQueue(), jobId);
             }
         });
     }
@@ -59,31 +70,106 @@ public class RqProducer extends DefaultProducer {
     /**
      * One job per element of the body (a collection or an array), all with the message's headers, retry
      * config and delay, written in a few script calls instead of one round trip each. The body becomes the
-     * list of job ids; CamelRqEnqueued the number enqueued.
+     * list of job ids; CamelRqEnqueued the number enqueued. Ids are generated, or given as a list in
+     * CamelRqJobId, one per element in the same order, to make each enqueue idempotent; a single id is
+     * refused, since it cannot name several jobs.
      */
     CompletableFuture<Void> enqueueAll(Exchange exchange) {
         Message message = exchange.getMessage();
         Object body = message.getBody();
-        Iterable<?> elements;
-        if (body instanceof Iterable<?> iterable) {
-            elements = iterable;
+        List<?> elements;
+        if (body instanceof List<?> list) {
+            elements = list;
+        } else if (body instanceof Iterable<?> iterable) {
+            List<Object> copy = new java.util.ArrayList<>();
+            iterable.forEach(copy::add);
+            elements = copy;
         } else if (body instanceof Object[] array) {
             elements = java.util.Arrays.asList(array);
         } else {
             throw new IllegalArgumentException("Operation enqueueAll needs a body that is a collection or an array, got "
                                                + (body == null ? "null" : body.getClass().getName()));
         }
+        List<String> ids = jobIdsFor(exchange, elements.size());
         JobTemplate shared = jobTemplate(message);
-        List<NewJob> jobs = new java.util.ArrayList<>();
-        for (Object element : elements) {
-            jobs.add(shared.job(UUID.randomUUID().toString(), endpoint.codec().encodeBody(element, exchange)));
+        List<NewJob> jobs = new java.util.ArrayList<>(elements.size());
+        for (int i = 0; i < elements.size(); i++) {
+            String id = ids == null ? UUID.randomUUID().toString() : ids.get(i);
+            jobs.add(shared.job(id, endpoint.codec().encodeBody(elements.get(i), exchange)));
         }
         return endpoint.store().enqueue(jobs).thenAccept(enqueued -> {
             message.setBody(jobs.stream().map(NewJob::id).toList());
             int count = (int) enqueued.stream().filter(Boolean::booleanValue).count();
             message.setHeader(RqConstants.ENQUEUED, count);
             endpoint.metrics().enqueued(count);
+            if (count < jobs.size() && LOG.isDebugEnabled()) {
+                List<String> refused = new java.util.ArrayList<>();
+                for (int i = 0; i < jobs.size(); i++) {
+                    if (!enqueued.get(i)) {
+                        refused.add(jobs.get(i).id());
+                    }
+                }
+                LOG.debug("Queue {}: jobs {} not enqueued, jobs with those ids are still queued, scheduled or active",
+                        endpoint.getQueue(), refused);
+            }
         });
+    }
+
+    /**
+     * The ids that CamelRqJobId gives for enqueueAll: a collection or array of ids, one per element; null
+     * to generate them (no header, or the consumed job's id, which came along with the message).
+     */
+    private List<String> jobIdsFor(Exchange exchange, int count) {
+        Object header = exchange.getMessage().getHeader(RqConstants.JOB_ID);
+        if (header == null || header instanceof String text && (text.isBlank() || isConsumedJobId(exchange, text))) {
+            return null;
+        }
+        Iterable<?> given;
+        if (header instanceof Iterable<?> iterable) {
+            given = iterable;
+        } else if (header instanceof Object[] array) {
+            given = java.util.Arrays.asList(array);
+        } else {
+            throw new IllegalArgumentException("Operation enqueueAll takes in header " + RqConstants.JOB_ID
+                                               + " a list of ids, one per element, not a single id: remove the header"
+                                               + " to generate ids, or give one id for each of the " + count
+                                               + " elements");
+        }
+        List<String> ids = new java.util.ArrayList<>(count);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Object element : given) {
+            String where = RqConstants.JOB_ID + "[" + ids.size() + "]";
+            if (element == null || element.toString().isBlank()) {
+                throw new IllegalArgumentException("Invalid header " + where + ": the id is empty");
+            }
+            String id = element.toString();
+            checkJobId(id, where);
+            if (!seen.add(id)) {
+                throw new IllegalArgumentException("Invalid header " + where + ": id '" + id
+                                                   + "' is given twice in one enqueueAll");
+            }
+            ids.add(id);
+        }
+        if (ids.size() != count) {
+            throw new IllegalArgumentException("Invalid header " + RqConstants.JOB_ID + ": " + ids.size()
+                                               + " ids for " + count + " elements (give one id per element)");
+        }
+        return ids;
+    }
+
+    private static boolean isConsumedJobId(Exchange exchange, String id) {
+        return id.equals(exchange.getProperty(RqConstants.CONSUMED_JOB_ID, String.class));
+    }
+
+    /** An id the route chose: at most {@link RqConstants#MAX_JOB_ID_BYTES}. */
+    private static void checkJobId(String id, String header) {
+        long bytes = JobCodec.utf8Length(id);
+        if (bytes > RqConstants.MAX_JOB_ID_BYTES) {
+            throw new IllegalArgumentException("Invalid header " + header + ": the job id is " + bytes
+                                               + " bytes in UTF-8, longer than the limit of "
+                                               + RqConstants.MAX_JOB_ID_BYTES + " (it starts with '"
+                                               + id.substring(0, 32) + "')");
+        }
     }
 
     /** What every job of one message shares: headers, retry config and due time. */
@@ -109,11 +195,12 @@ public class RqProducer extends DefaultProducer {
         }
 
         NewJob job(String id, JobCodec.EncodedBody body) {
-            long size = JobCodec.utf8Length(body.text()) + headersSize;
+            // the id is stored too, in the job's key and in the indexes
+            long size = JobCodec.utf8Length(body.text()) + headersSize + JobCodec.utf8Length(id);
             int limit = endpoint.getConfiguration().getMaxPayloadSize();
             if (size > limit) {
-                throw new IllegalArgumentException("Job payload of " + size + " bytes exceeds maxPayloadSize=" + limit
-                                                   + " on queue " + endpoint.getQueue());
+                throw new IllegalArgumentException("Job payload of " + size + " bytes (id, body and headers) exceeds"
+                                                   + " maxPayloadSize=" + limit + " on queue " + endpoint.getQueue());
             }
             return new NewJob(id, body.text(), body.enc(), headers, retry, delayMs, runAtMs);
         }

@@ -51,6 +51,18 @@ final class RqQueueHealthCheck implements HealthCheck {
         return false;
     }
 
+    /** Every distinct message of the cause chain, outermost first: a connect failure's reason is in its cause. */
+    private static String causes(Throwable e) {
+        java.util.List<String> messages = new java.util.ArrayList<>();
+        for (Throwable t = e; t != null && messages.size() < 5; t = t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (messages.stream().noneMatch(m -> m.contains(message))) {
+                messages.add(message);
+            }
+        }
+        return String.join(": ", messages);
+    }
+
     @Override
     public Result call(Map<String, Object> options) {
         HealthCheckResultBuilder result = HealthCheckResultBuilder.on(this);
@@ -58,7 +70,10 @@ final class RqQueueHealthCheck implements HealthCheck {
         try {
             stats = endpoint.currentStats();
         } catch (RuntimeException e) {
-            return result.down().message("Queue " + endpoint.getQueue() + ": Redis is unavailable").error(e).build();
+            // the cause says why (refused, timed out, WRONGPASS, NOAUTH); never a password, though
+            return result.down().message("Queue " + endpoint.getQueue() + ": cannot read from Redis at "
+                                         + endpoint.redisServer() + ": " + endpoint.withoutSecrets(causes(e)))
+                    .detail("queue", endpoint.getQueue()).error(e).build();
         }
         result.detail("queue", endpoint.getQueue()).detail("failed", stats.failed())
                 .detail("scheduled", stats.scheduled()).detail("queued", stats.queued());

@@ -59,7 +59,7 @@ class AdminOperationsTest extends RqTestSupport {
         @SuppressWarnings("unchecked")
         Map<String, Object> failed = operation("getJob", "broken").getMessage().getBody(Map.class);
         assertThat(failed).containsEntry("state", "failed").containsEntry("attempt", 1L)
-                .containsEntry("errorMessage", "always").containsEntry("failedReason", "retries exhausted after 1 attempts");
+                .containsEntry("errorMessage", "always").containsEntry("failedReason", "retries exhausted after 1 attempt");
 
         assertThat(operation("getJob", "nope").getMessage().getBody()).isNull();
         assertThat(operation("getJob", null).getException()).hasMessageContaining("CamelRqJobId");

@@ -29,7 +29,8 @@ public final class Durations {
 
     /**
      * Parses one duration: a number of seconds ({@code "60"}, {@code "0.5"}), a number with a unit
-     * {@code ms}, {@code s}, {@code m} or {@code h} ({@code "500ms"}, {@code "1.5s"}, {@code "2h"}),
+     * {@code ms}, {@code s}, {@code m}, {@code h} or {@code d} ({@code "500ms"}, {@code "1.5s"}, {@code "2h"},
+     * {@code "180d"}; a day is 24 hours),
      * or an ISO-8601 duration ({@code "PT5S"}). Case and surrounding whitespace are ignored.
      *
      * @param optionName the option being parsed, named in the error message
@@ -141,6 +142,10 @@ public final class Durations {
                 break;
             case "h":
                 millisPerUnit = 3_600_000;
+                break;
+            case "d":
+                // retention periods (failedTtl) read better in days; a day is 24 h, as in Duration.ofDays
+                millisPerUnit = 86_400_000;
                 break;
             default:
                 throw invalid(optionName, original, EXPECTED);

@@ -142,7 +142,7 @@ public final class RetryPolicy {
      *   <li>a non-retryable failure (see {@link #isRetryable}) gives up with reason
      *       {@code non-retryable: <class>};</li>
      *   <li>once {@code attempt > maxRetries()} it gives up with reason
-     *       {@code retries exhausted after <attempt> attempts};</li>
+     *       {@code retries exhausted after <attempt> attempts} ({@code 1 attempt});</li>
      *   <li>otherwise it retries ({@code retryNumber = attempt}) after {@code retryAfter} when given,
      *       taken as is (no jitter, no maxInterval: the server asked for it), or else after
      *       {@link #delayForRetry} with jitter, capped again, rounded to whole milliseconds.</li>
@@ -163,7 +163,7 @@ public final class RetryPolicy {
                     + " (not in retryOn " + String.join(",", retryOn) + ")");
         }
         if (attempt > max) {
-            return RetryDecision.giveUp("retries exhausted after " + attempt + " attempts");
+            return RetryDecision.giveUp("retries exhausted after " + attempt + (attempt == 1 ? " attempt" : " attempts"));
         }
         Duration delay = retryAfter != null ? requested(retryAfter) : jittered(delayForRetry(attempt));
         return RetryDecision.retryAfter(delay, attempt);

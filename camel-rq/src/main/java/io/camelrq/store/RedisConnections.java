@@ -3,7 +3,10 @@ package io.camelrq.store;
 import java.time.Duration;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -32,14 +35,14 @@ public final class RedisConnections implements AutoCloseable {
         this.commandTimeout = commandTimeout;
     }
 
-    public static RedisConnections create(String redisUrl, ClientResources resources, Duration commandTimeout) {
-        RedisURI uri;
-        try {
-            uri = RedisURI.create(redisUrl);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("Invalid value for option redisUrl: '" + redisUrl + "' ("
-                                               + e.getMessage() + ")", e);
-        }
+    /**
+     * @param username overrides a user given in {@code redisUrl}; needs a password (given here or in the URL)
+     * @param password overrides a password given in {@code redisUrl}
+     * @throws IllegalArgumentException with the password masked, when the URL or the login is invalid
+     */
+    public static RedisConnections create(String redisUrl, String username, String password, ClientResources resources,
+                                          Duration commandTimeout) {
+        RedisURI uri = redisUri(redisUrl, username, password);
         uri.setTimeout(commandTimeout);
         RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
@@ -52,18 +55,146 @@ public final class RedisConnections implements AutoCloseable {
         return new RedisConnections(client, true, commandTimeout);
     }
 
+    /**
+     * Parses {@code redisUrl} and applies the login options. An error names the option and shows the URL
+     * with its password masked; the parser's own exception is not attached as the cause, because its
+     * message may quote the URL with the password.
+     */
+    public static RedisURI redisUri(String redisUrl, String username, String password) {
+        RedisURI uri;
+        try {
+            uri = RedisURI.create(redisUrl);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Invalid value for option redisUrl: '" + maskUrl(redisUrl) + "' ("
+                                               + scrub(String.valueOf(e.getMessage()), redisUrl, password) + ")");
+        }
+        if (startsWithLoginWithoutHost(redisUrl)) {
+            // Lettuce takes redis://:secret for the host ":secret", and would print it in every connect error
+            throw new IllegalArgumentException("Invalid value for option redisUrl: '" + maskUrl(redisUrl) + "' (no host:"
+                                               + " a login goes before the host, followed by an at sign)");
+        }
+        boolean hasPassword = password != null && !password.isEmpty();
+        boolean hasUsername = username != null && !username.isEmpty();
+        if (hasPassword || hasUsername) {
+            RedisCredentials inUrl = credentialsOf(uri);
+            String user = hasUsername ? username : inUrl == null || !inUrl.hasUsername() ? null : inUrl.getUsername();
+            char[] secret = hasPassword ? password.toCharArray()
+                    : inUrl == null || !inUrl.hasPassword() ? null : inUrl.getPassword();
+            if (secret == null) {
+                throw new IllegalArgumentException("Option username needs a password: set option password, or give"
+                                                   + " one in redisUrl");
+            }
+            uri.setAuthentication(user, secret);
+        }
+        return uri;
+    }
+
+    private static boolean startsWithLoginWithoutHost(String redisUrl) {
+        int scheme = redisUrl.indexOf("://");
+        return scheme >= 0 && redisUrl.startsWith(":", scheme + 3) && redisUrl.indexOf('@', scheme + 3) < 0;
+    }
+
+    /** The login parsed from the URL: Lettuce keeps it as a provider that answers at once. */
+    private static RedisCredentials credentialsOf(RedisURI uri) {
+        RedisCredentialsProvider provider = uri.getCredentialsProvider();
+        if (provider instanceof RedisCredentialsProvider.ImmediateRedisCredentialsProvider immediate) {
+            return immediate.resolveCredentialsNow();
+        }
+        return provider == null ? null : provider.resolveCredentials().toFuture().getNow(null);
+    }
+
+    /**
+     * The URL as it may be shown: the password of its login replaced by {@code xxxxxx}, as Camel masks
+     * one ({@code redis://user:xxxxxx@host}; {@code redis://xxxxxx@host} when the login is a bare password,
+     * which Lettuce reads as a password). Lenient on purpose, since it also shows URLs that do not parse:
+     * without an at sign, a non-numeric "port" is masked too, as it may be the tail of a cut-off login.
+     */
+    public static String maskUrl(String redisUrl) {
+        if (redisUrl == null) {
+            return null;
+        }
+        int scheme = redisUrl.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        // the last @ ends the login: an unencoded @ inside a password must not leave its tail visible
+        int at = redisUrl.lastIndexOf('@');
+        if (at >= start) {
+            String login = redisUrl.substring(start, at);
+            int colon = login.indexOf(':');
+            String masked = colon < 0 ? "xxxxxx" : login.substring(0, colon + 1) + "xxxxxx";
+            return redisUrl.substring(0, start) + masked + redisUrl.substring(at);
+        }
+        int end = start;
+        while (end < redisUrl.length() && "/?#".indexOf(redisUrl.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = redisUrl.substring(start, end);
+        int colon = authority.lastIndexOf(':');
+        if (colon < 0 || authority.indexOf(']', colon) >= 0) {
+            return redisUrl;
+        }
+        String port = authority.substring(colon + 1);
+        if (port.chars().allMatch(Character::isDigit)) {
+            return redisUrl;
+        }
+        return redisUrl.substring(0, start + colon + 1) + "xxxxxx" + redisUrl.substring(end);
+    }
+
+    /** {@code text} with every password of the URL's login, raw or percent-decoded, and {@code password} masked. */
+    public static String scrub(String text, String redisUrl, String password) {
+        // a parser quotes its input: show that as the masked URL, then mask whatever secret is left
+        String result = redisUrl == null ? text : text.replace(redisUrl, maskUrl(redisUrl));
+        for (String secret : secretsOf(redisUrl, password)) {
+            result = result.replace(secret, "xxxxxx");
+        }
+        return result;
+    }
+
+    private static java.util.List<String> secretsOf(String redisUrl, String password) {
+        java.util.List<String> secrets = new java.util.ArrayList<>();
+        if (password != null && !password.isEmpty()) {
+            secrets.add(password);
+        }
+        if (redisUrl != null) {
+            int scheme = redisUrl.indexOf("://");
+            int start = scheme < 0 ? 0 : scheme + 3;
+            int at = redisUrl.lastIndexOf('@');
+            if (at > start) {
+                String login = redisUrl.substring(start, at);
+                String secret = login.substring(login.indexOf(':') + 1);
+                if (!secret.isEmpty()) {
+                    secrets.add(secret);
+                    try {
+                        secrets.add(java.net.URLDecoder.decode(secret, java.nio.charset.StandardCharsets.UTF_8));
+                    } catch (IllegalArgumentException notEncoded) {
+                        // a malformed escape: the raw form is masked already
+                    }
+                }
+            }
+        }
+        // longest first, so a secret that contains another is masked whole
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        return secrets;
+    }
+
     /** Uses a client configured by the application; it stays the application's to shut down. */
     public static RedisConnections using(RedisClient client, Duration commandTimeout) {
         return new RedisConnections(client, false, commandTimeout);
     }
 
-    /** The shared connection, connecting (or reconnecting after a close) on first use. */
+    /**
+     * The shared connection, connecting on first use, and again only once the connection is gone for good.
+     * While Lettuce reconnects by itself {@code isOpen()} is false; opening another connection then would
+     * leave two, and the first one, reconnected, would never be closed.
+     */
     public StatefulRedisConnection<String, String> shared() {
         StatefulRedisConnection<String, String> connection = shared;
-        if (connection == null || !connection.isOpen()) {
+        if (connection == null || isGone(connection)) {
             synchronized (this) {
                 connection = shared;
-                if (connection == null || !connection.isOpen()) {
+                if (connection == null || isGone(connection)) {
+                    if (connection != null) {
+                        connection.close();
+                    }
                     connection = client.connect(StringCodec.UTF8);
                     connection.setTimeout(commandTimeout);
                     shared = connection;
@@ -71,6 +202,14 @@ public final class RedisConnections implements AutoCloseable {
             }
         }
         return connection;
+    }
+
+    /** Closed, or dropped by a client that does not reconnect (an application's client may be set up so). */
+    private static boolean isGone(StatefulRedisConnection<String, String> connection) {
+        if (connection instanceof RedisChannelHandler<?, ?> handler && handler.isClosed()) {
+            return true;
+        }
+        return !connection.isOpen() && !connection.getOptions().isAutoReconnect();
     }
 
     /** A new connection for blocking commands that may wait up to {@code longestBlock}. */

@@ -34,6 +34,14 @@ class DurationsTest {
     }
 
     @Test
+    void daysAreTwentyFourHours() {
+        assertThat(Durations.parse("180d", "failedTtl")).isEqualTo(Duration.ofDays(180));
+        assertThat(Durations.parse("1.5D", "failedTtl")).isEqualTo(Duration.ofHours(36));
+        // printed in hours, the form older versions read back from a stored retry config
+        assertThat(Durations.format(Durations.parse("2d", "o"))).isEqualTo("48h");
+    }
+
+    @Test
     void suffixesAcceptDecimals() {
         assertThat(Durations.parse("1.5s", "o")).isEqualTo(Duration.ofMillis(1500));
         assertThat(Durations.parse("0.5m", "o")).isEqualTo(Duration.ofSeconds(30));

@@ -43,7 +43,7 @@ class RetryPolicyTest {
         RetryDecision decision = RetrySpec.empty().toPolicy().decide(1, new RuntimeException(), null);
 
         assertThat(decision.retry()).isFalse();
-        assertThat(decision.reason()).isEqualTo("retries exhausted after 1 attempts");
+        assertThat(decision.reason()).isEqualTo("retries exhausted after 1 attempt");
     }
 
     @Test
