@@ -1,5 +1,6 @@
 package io.camelrq;
 
+import io.camelrq.observe.QueueDepths;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

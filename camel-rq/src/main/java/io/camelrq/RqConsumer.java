@@ -1,5 +1,6 @@
 package io.camelrq;
 
+import io.camelrq.observe.RqQueueHealthCheck;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.camelrq;
 
+import io.camelrq.observe.JobMetrics;
 import java.time.Duration;
 
 import io.camelrq.retry.Durations;
@@ -418,13 +419,13 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     }
 
     /** The Redis server as it may be shown: the URL with its password masked. */
-    String redisServer() {
+    public String redisServer() {
         return configuration.getRedisClient() != null ? "the application's RedisClient"
                 : RedisConnections.maskUrl(configuration.getRedisUrl());
     }
 
     /** {@code text} with this endpoint's passwords (option password, or in redisUrl) masked, to show it safely. */
-    String withoutSecrets(String text) {
+    public String withoutSecrets(String text) {
         return text == null ? null : RedisConnections.scrub(text, configuration.getRedisUrl(), configuration.getPassword());
     }
 

@@ -14,7 +14,6 @@ import org.apache.camel.spring.boot.ComponentConfigurationProperties;
 import org.apache.camel.spring.boot.util.ConditionalOnCamelContextAndAutoConfigurationBeans;
 import org.apache.camel.spring.boot.util.ConditionalOnHierarchicalProperties;
 import org.apache.camel.spring.boot.util.HierarchicalPropertiesEvaluator;
-import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.PropertyBindingSupport;
 import org.apache.camel.util.StringHelper;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -89,8 +88,9 @@ public class RqComponentAutoConfiguration {
         if (options.isEmpty()) {
             return;
         }
-        PropertyConfigurer configurer = PluginHelper.getConfigurerResolver(camelContext)
-                .resolvePropertyConfigurer("rq-component", camelContext);
+        // the component's own configurer: it reads numbers strictly, so retry-max=abc fails here, naming the
+        // option, instead of becoming 0 as Camel's generated configurer would make it
+        PropertyConfigurer configurer = component.getComponentPropertyConfigurer();
         PropertyBindingSupport.build()
                 .withCamelContext(camelContext)
                 .withTarget(component)

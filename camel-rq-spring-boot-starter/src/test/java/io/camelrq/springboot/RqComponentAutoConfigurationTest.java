@@ -100,6 +100,16 @@ class RqComponentAutoConfigurationTest {
     }
 
     @Test
+    void aNumericOptionThatIsNotANumberFailsTheStartUpNamingIt() {
+        runner.withPropertyValues("camel.component.rq.retry-max=abc")
+                .run(context -> {
+                    CamelContext camel = context.getBean(CamelContext.class);
+                    assertThat(catchThrowable(() -> camel.getComponent("rq")))
+                            .hasStackTraceContaining("retryMax").hasStackTraceContaining("abc");
+                });
+    }
+
+    @Test
     void disabledLeavesTheComponentAlone() {
         runner.withPropertyValues("camel.component.rq.enabled=false", "camel.component.rq.retry-max=5")
                 .run(context -> {

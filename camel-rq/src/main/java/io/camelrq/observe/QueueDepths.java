@@ -1,4 +1,4 @@
-package io.camelrq;
+package io.camelrq.observe;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,7 +8,7 @@ import io.camelrq.store.QueueStats;
  * The last depths read from Redis for one queue, shared by every endpoint of that queue in the component,
  * so depth gauges show the same numbers whichever endpoint registered them first.
  */
-final class QueueDepths {
+public final class QueueDepths {
 
     final AtomicLong queued = new AtomicLong();
     final AtomicLong scheduled = new AtomicLong();

@@ -1,5 +1,6 @@
-package io.camelrq;
+package io.camelrq.observe;
 
+import io.camelrq.RqEndpoint;
 import java.util.Map;
 
 import io.camelrq.store.QueueStats;
@@ -12,14 +13,14 @@ import org.apache.camel.health.HealthCheckResultBuilder;
  * looks at the queue. Registered by a consumer that sets readinessFailedThreshold or
  * readinessScheduledThreshold.
  */
-final class RqQueueHealthCheck implements HealthCheck {
+public final class RqQueueHealthCheck implements HealthCheck {
 
     private final RqEndpoint endpoint;
     private final Integer failedThreshold;
     private final Integer scheduledThreshold;
     private volatile boolean enabled = true;
 
-    RqQueueHealthCheck(RqEndpoint endpoint, Integer failedThreshold, Integer scheduledThreshold) {
+    public RqQueueHealthCheck(RqEndpoint endpoint, Integer failedThreshold, Integer scheduledThreshold) {
         this.endpoint = endpoint;
         this.failedThreshold = failedThreshold;
         this.scheduledThreshold = scheduledThreshold;

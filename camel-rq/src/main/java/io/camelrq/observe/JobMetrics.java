@@ -1,5 +1,6 @@
-package io.camelrq;
+package io.camelrq.observe;
 
+import io.camelrq.RqEndpoint;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.camelrq.store.QueueStats;
@@ -11,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * What one endpoint did in this JVM: totals for JMX and the dev console, and, when the application has
  * Micrometer and a MeterRegistry bean, the same events as meters tagged by queue.
  */
-final class JobMetrics implements io.camelrq.worker.WorkerEvents {
+public final class JobMetrics implements io.camelrq.worker.WorkerEvents {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
     private static final boolean MICROMETER_PRESENT = isPresent("io.micrometer.core.instrument.MeterRegistry");
@@ -26,7 +27,7 @@ final class JobMetrics implements io.camelrq.worker.WorkerEvents {
     private volatile QueueDepths depths;
 
     /** Publishes to Micrometer if the application has it; otherwise only counts. */
-    void bind(CamelContext context, RqEndpoint endpoint, QueueDepths sharedDepths) {
+    public void bind(CamelContext context, RqEndpoint endpoint, QueueDepths sharedDepths) {
         depths = sharedDepths;
         if (MICROMETER_PRESENT && micrometer == null) {
             micrometer = MicrometerJobMetrics.bindIfRegistry(context, endpoint, sharedDepths);
@@ -36,7 +37,7 @@ final class JobMetrics implements io.camelrq.worker.WorkerEvents {
         }
     }
 
-    void enqueued(int jobs) {
+    public void enqueued(int jobs) {
         enqueued.add(jobs);
         MicrometerJobMetrics m = micrometer;
         if (m != null) {
@@ -103,38 +104,38 @@ final class JobMetrics implements io.camelrq.worker.WorkerEvents {
     }
 
     /** Latest queue depths seen by this endpoint, for the depth gauges. */
-    void depths(QueueStats stats) {
+    public void depths(QueueStats stats) {
         QueueDepths shared = depths;
         if (shared != null) {
             shared.update(stats);
         }
     }
 
-    boolean publishesToMicrometer() {
+    public boolean publishesToMicrometer() {
         return micrometer != null;
     }
 
-    long enqueuedTotal() {
+    public long enqueuedTotal() {
         return enqueued.sum();
     }
 
-    long completedTotal() {
+    public long completedTotal() {
         return completed.sum();
     }
 
-    long retriedTotal() {
+    public long retriedTotal() {
         return retried.sum();
     }
 
-    long failedTotal() {
+    public long failedTotal() {
         return failed.sum();
     }
 
-    long stalledTotal() {
+    public long stalledTotal() {
         return stalled.sum();
     }
 
-    long failedTrimmedTotal() {
+    public long failedTrimmedTotal() {
         return failedTrimmed.sum();
     }
 

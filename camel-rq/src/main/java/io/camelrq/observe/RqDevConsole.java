@@ -1,5 +1,6 @@
-package io.camelrq;
+package io.camelrq.observe;
 
+import io.camelrq.RqEndpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

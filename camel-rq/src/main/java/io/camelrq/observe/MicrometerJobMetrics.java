@@ -1,5 +1,6 @@
-package io.camelrq;
+package io.camelrq.observe;
 
+import io.camelrq.RqEndpoint;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import io.micrometer.core.instrument.Counter;
