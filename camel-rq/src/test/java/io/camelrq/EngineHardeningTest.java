@@ -78,6 +78,27 @@ class EngineHardeningTest extends RqTestSupport {
     }
 
     @Test
+    void aConsumerKeepsTheFailedRegistryWithinFailedMax() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?failedMax=3&maxMessagesPerPoll=1").throwException(new IllegalStateException("poison"));
+            }
+        });
+        for (int i = 0; i < 8; i++) {
+            template.sendBodyAndHeader("rq:" + queue, "poison " + i, RqConstants.JOB_ID, "p" + i);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> redisCli.llen(key("ready")) == 0
+                                                            && redisCli.zcard(key("active")) == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> redisCli.zcard(key("failed")) == 3);
+        // the newest three are kept, the others are gone with their hashes
+        assertThat(redisCli.zrange(key("failed"), 0, -1)).containsExactlyInAnyOrder("p5", "p6", "p7");
+        assertThat(jobHash("p0")).isEmpty();
+        RqEndpoint endpoint = context.getEndpoint("rq:" + queue + "?failedMax=3&maxMessagesPerPoll=1", RqEndpoint.class);
+        assertThat(endpoint.getFailedTotal()).isEqualTo(8);
+    }
+
+    @Test
     void aJobTimeoutNeverInterruptsTheNextJob() throws Exception {
         List<String> interrupted = new CopyOnWriteArrayList<>();
         AtomicInteger done = new AtomicInteger();
