@@ -78,6 +78,24 @@ class EngineHardeningTest extends RqTestSupport {
     }
 
     @Test
+    void aDeadLetterUriThatCannotBeResolvedFailsTheRouteAtStart() throws Exception {
+        CamelContext ctx = newContext();
+        ctx.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?deadLetterUri=nosuchcomponent:x").routeId("jobs").log("${body}");
+            }
+        });
+        try {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(ctx::start))
+                    .hasStackTraceContaining("Invalid value for option deadLetterUri")
+                    .hasStackTraceContaining("nosuchcomponent");
+        } finally {
+            ctx.close();
+        }
+    }
+
+    @Test
     void aConsumerKeepsTheFailedRegistryWithinFailedMax() throws Exception {
         context.addRoutes(new RouteBuilder() {
             @Override

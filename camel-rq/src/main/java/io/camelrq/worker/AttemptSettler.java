@@ -85,6 +85,11 @@ public final class AttemptSettler {
         return unrecorded.get();
     }
 
+    /** The consumer stopped: re-sends it had scheduled were dropped with its timers, and count no more. */
+    void forgetUnrecorded() {
+        unrecorded.set(0);
+    }
+
     // ---- the retry policy of a job ----------------------------------------------------------------------
 
     /**

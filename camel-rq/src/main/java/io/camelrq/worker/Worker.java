@@ -69,6 +69,7 @@ public final class Worker {
             executors.shutdownGraceful(deadLetters, settings.commandTimeout().toMillis());
         }
         inFlight.clear();
+        settler.forgetUnrecorded();
     }
 
     public JobPoller poller() {
