@@ -299,6 +299,12 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return metrics.stalledTotal();
     }
 
+    @ManagedAttribute(description = "Old failed jobs this endpoint's consumers trimmed from the failed registry to keep"
+                                    + " it within failedMax and failedTtl (this JVM)")
+    public long getFailedTrimmedTotal() {
+        return metrics.failedTrimmedTotal();
+    }
+
     @ManagedOperation(description = "Moves every failed job back to ready; returns how many")
     public long requeueFailed() {
         return await(store().requeueAllFailed(), RqOperation.REQUEUE_FAILED);

@@ -114,6 +114,7 @@ class EngineHardeningTest extends RqTestSupport {
         assertThat(jobHash("p0")).isEmpty();
         RqEndpoint endpoint = context.getEndpoint("rq:" + queue + "?failedMax=3&maxMessagesPerPoll=1", RqEndpoint.class);
         assertThat(endpoint.getFailedTotal()).isEqualTo(8);
+        assertThat(endpoint.getFailedTrimmedTotal()).isEqualTo(5);
     }
 
     @Test
