@@ -120,12 +120,14 @@ class EngineHardeningTest extends RqTestSupport {
     @Test
     void aJobTimeoutNeverInterruptsTheNextJob() throws Exception {
         List<String> interrupted = new CopyOnWriteArrayList<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
         AtomicInteger done = new AtomicInteger();
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
                 from("rq:" + queue + "?jobTimeout=100ms&maxMessagesPerPoll=20").process(e -> {
                     String body = e.getMessage().getBody(String.class);
+                    ran.add(body + "@" + e.getMessage().getHeader(RqConstants.ATTEMPT));
                     try {
                         if (body.startsWith("slow")) {
                             // ignores interrupts and returns just after its timeout fired
@@ -152,7 +154,13 @@ class EngineHardeningTest extends RqTestSupport {
             template.sendBody("rq:" + queue, "fast" + i);
         }
         context.getRouteController().startRoute(context.getRoutes().get(0).getId());
-        await().atMost(Duration.ofSeconds(30)).until(() -> done.get() >= 20);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> done.get() >= 20);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("ran " + ran + "; ready=" + redisCli.lrange(key("ready"), 0, -1) + " active="
+                                     + redisCli.zrangeWithScores(key("active"), 0, -1) + " failed="
+                                     + redisCli.zcard(key("failed")) + " keys=" + queueKeys(), e);
+        }
         assertThat(interrupted).as("fast jobs interrupted by the previous job's timeout").isEmpty();
     }
 

@@ -7,6 +7,7 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisCredentialsProvider;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -27,12 +28,15 @@ public final class RedisConnections implements AutoCloseable {
     private final RedisClient client;
     private final boolean ownsClient;
     private final Duration commandTimeout;
+    /** The server, for diagnosing a refused connect; null for an application's own client. */
+    private final RedisURI uri;
     private volatile StatefulRedisConnection<String, String> shared;
 
-    private RedisConnections(RedisClient client, boolean ownsClient, Duration commandTimeout) {
+    private RedisConnections(RedisClient client, boolean ownsClient, Duration commandTimeout, RedisURI uri) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.commandTimeout = commandTimeout;
+        this.uri = uri;
     }
 
     /**
@@ -52,7 +56,7 @@ public final class RedisConnections implements AutoCloseable {
                 .timeoutOptions(TimeoutOptions.enabled())
                 .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
                 .build());
-        return new RedisConnections(client, true, commandTimeout);
+        return new RedisConnections(client, true, commandTimeout, uri);
     }
 
     /**
@@ -178,7 +182,7 @@ public final class RedisConnections implements AutoCloseable {
 
     /** Uses a client configured by the application; it stays the application's to shut down. */
     public static RedisConnections using(RedisClient client, Duration commandTimeout) {
-        return new RedisConnections(client, false, commandTimeout);
+        return new RedisConnections(client, false, commandTimeout, null);
     }
 
     /**
@@ -195,13 +199,57 @@ public final class RedisConnections implements AutoCloseable {
                     if (connection != null) {
                         connection.close();
                     }
-                    connection = client.connect(StringCodec.UTF8);
+                    connection = connect();
                     connection.setTimeout(commandTimeout);
                     shared = connection;
                 }
             }
         }
         return connection;
+    }
+
+    /**
+     * Connects; a failed connect names Redis's own answer. When the login is refused during Lettuce's
+     * handshake (a missing password on Redis 7: HELLO answers NOAUTH), Lettuce 7.7 reports only
+     * "RedisHandshakeHandler not registered", so one plain PING asks the server what it says to a client
+     * without a login. Only for plain TCP to a standalone server; nothing of the login is sent.
+     */
+    private StatefulRedisConnection<String, String> connect() {
+        try {
+            return client.connect(StringCodec.UTF8);
+        } catch (RedisConnectionException e) {
+            String answer = uri == null || uri.isSsl() || !uri.getSentinels().isEmpty() || answeredByRedis(e) ? null
+                    : pingAnswer(uri.getHost(), uri.getPort(), commandTimeout);
+            if (answer != null && answer.startsWith("-")) {
+                throw new RedisConnectionException(e.getMessage() + ": Redis answers a client without a login with "
+                                                   + answer.substring(1), e);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean answeredByRedis(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first line Redis answers to an inline PING, or null if it cannot be asked. */
+    private static String pingAnswer(String host, int port, Duration timeout) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+            socket.connect(new java.net.InetSocketAddress(host, port), millis);
+            socket.setSoTimeout(millis);
+            socket.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.BufferedReader reply = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            return reply.readLine();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Closed, or dropped by a client that does not reconnect (an application's client may be set up so). */
@@ -214,7 +262,7 @@ public final class RedisConnections implements AutoCloseable {
 
     /** A new connection for blocking commands that may wait up to {@code longestBlock}. */
     public StatefulRedisConnection<String, String> openBlocking(Duration longestBlock) {
-        StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8);
+        StatefulRedisConnection<String, String> connection = connect();
         connection.setTimeout(commandTimeout.plus(longestBlock));
         return connection;
     }

@@ -85,6 +85,10 @@ public final class JobPoller {
             if (wait > 0) {
                 awaitWork(jobs, wait, dueFirst);
             }
+            if (stopping || !mayWait.getAsBoolean()) {
+                // the wait ended because the consumer is stopping: claim nothing it would only give back
+                return new Batch(List.of(), sent);
+            }
             sent = System.nanoTime();
             claim = claim(jobs, maxJobs);
         }
