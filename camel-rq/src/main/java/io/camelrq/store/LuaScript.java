@@ -84,10 +84,21 @@ final class LuaScript {
             int space = message.indexOf(' ');
             String code = space < 0 ? message : message.substring(0, space);
             if (!SERVER_UNAVAILABLE.contains(code)) {
-                return new ScriptFailedException(name, message, cause);
+                return new ScriptFailedException(name, deniedByAcl(message)
+                        ? "denied by the ACL of the Redis user (NOPERM): " + message : message, cause);
             }
         }
         return cause;
+    }
+
+    /**
+     * Whether Redis refused a command of the script, or the script call itself, because of the user's ACL.
+     * Redis 7 says NOPERM wherever it happens; Redis 6.2 says NOPERM only when EVALSHA or its keys are
+     * denied, and words a denial inside the script as "The user executing the script can't run this command
+     * or subcommand" (or "can't access at least one of the keys"), behind a plain ERR.
+     */
+    static boolean deniedByAcl(String redisMessage) {
+        return redisMessage.contains("NOPERM") || redisMessage.contains("The user executing the script can't");
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -8,7 +8,8 @@ package io.camelrq.store;
  * into this exception.
  *
  * <p>Every script checks its input and reads what it needs before its first write, so a script that fails
- * has changed nothing (docs/data-model.md).
+ * has changed nothing (docs/data-model.md); the exception is a command the ACL denies midway, after which
+ * the writes before it stay (docs/security.md).
  */
 public class ScriptFailedException extends RuntimeException {
 

@@ -74,6 +74,10 @@ public final class RedisFailures {
             if (text.length() > 0) {
                 text.append(": ");
             }
+            // a plain command (BLPOP, HGETALL, EXISTS) denied by the ACL says only NOPERM; scripts say more
+            if (t instanceof RedisCommandExecutionException && message.startsWith("NOPERM")) {
+                text.append("denied by the ACL of the Redis user: ");
+            }
             text.append(message);
             last = message;
         }

@@ -1,19 +1,16 @@
 package io.camelrq.store;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import io.camelrq.DocumentedAcl;
 import io.camelrq.RqTestSupport;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.IntegerOutput;
-import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.AfterEach;
@@ -28,20 +25,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class AclTest extends RqTestSupport {
 
-    private static final Path DATA_MODEL = Path.of("..", "docs", "data-model.md");
-
     @AfterEach
     void dropUser() {
         redisCli.dispatch(CommandType.ACL, new IntegerOutput<>(StringCodec.UTF8),
                 new CommandArgs<>(StringCodec.UTF8).add("DELUSER").add("camelrq"));
     }
 
-    private void createDocumentedUser() throws Exception {
-        String line = Files.readAllLines(DATA_MODEL).stream().filter(l -> l.startsWith("ACL SETUSER camelrq "))
-                .findFirst().orElseThrow(() -> new AssertionError("no ACL SETUSER line in " + DATA_MODEL));
-        List<String> words = Arrays.asList(line.trim().split("\\s+"));
-        redisCli.dispatch(CommandType.ACL, new StatusOutput<>(StringCodec.UTF8),
-                new CommandArgs<>(StringCodec.UTF8).addValues(words.subList(1, words.size())));
+    private void createDocumentedUser() {
+        List<String> words = DocumentedAcl.line();
+        DocumentedAcl.setUser(redisCli, words.subList(2, words.size()));
     }
 
     @Test
