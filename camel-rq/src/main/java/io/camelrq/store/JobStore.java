@@ -162,6 +162,23 @@ public final class JobStore {
         });
     }
 
+    /**
+     * claim with nothing to take: only gives back the jobs of this claimer's recorded claim if its seq is
+     * greater than {@code receivedSeq} (its reply was lost), and deletes the record. For a claimer whose
+     * claim failed as it stops: it will not claim again to give them back.
+     *
+     * @return how many jobs went back to the front of ready
+     */
+    public CompletableFuture<Integer> giveBackClaim(String claimerId, long receivedSeq, long leaseMs) {
+        requireAtLeast(receivedSeq, 0, "receivedSeq");
+        requireAtLeast(leaseMs, 1, "leaseMs");
+        return CLAIM.<List<Object>> run(redis, ScriptOutputType.MULTI,
+                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused(),
+                        keys.claim(claimerId) },
+                keys.jobPrefix(), "0", Long.toString(leaseMs), Long.toString(receivedSeq), Long.toString(receivedSeq))
+                .thenApply(r -> (int) asLong(r.get(2)));
+    }
+
     /** promote_due alone: {moved, msUntilNextDue}. */
     CompletableFuture<long[]> promoteDue(int limit) {
         return PROMOTE_DUE.<List<Object>> run(redis, ScriptOutputType.MULTI,

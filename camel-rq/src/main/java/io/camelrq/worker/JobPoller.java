@@ -98,8 +98,29 @@ public final class JobPoller {
     private ClaimResult claim(JobStore jobs, int maxJobs) throws Exception {
         Claimer claimer = claimers.get();
         long seq = ++claimer.seq;
-        ClaimResult result = await(jobs.promoteDueAndClaim(maxJobs, settings.visibilityTimeout().toMillis(),
-                claimer.id, seq, claimer.lastReceived));
+        ClaimResult result;
+        try {
+            result = await(jobs.promoteDueAndClaim(maxJobs, settings.visibilityTimeout().toMillis(),
+                    claimer.id, seq, claimer.lastReceived));
+        } catch (Exception e) {
+            // The claim may have run with its reply lost. The next claim of this thread gives its jobs back;
+            // but a thread that is interrupted because its consumer stops claims no more, so ask now. On the
+            // same pipelined connection this runs after the claim, whatever became of its reply.
+            long received = claimer.lastReceived;
+            try {
+                jobs.giveBackClaim(claimer.id, received, settings.visibilityTimeout().toMillis())
+                        .whenComplete((given, error) -> {
+                            if (given != null && given > 0) {
+                                LOG.info("Queue {}: gave back {} job(s) of a claim whose reply was lost", settings.queue(),
+                                        given);
+                            }
+                        });
+            } catch (RuntimeException notSent) {
+                LOG.debug("Queue {}: could not ask to give back a lost claim now; the next claim will", settings.queue(),
+                        notSent);
+            }
+            throw e;
+        }
         // Only now is this claim's reply known to have arrived. Had it been lost, lastReceived would stay
         // behind and the next claim would give its jobs back.
         claimer.lastReceived = seq;

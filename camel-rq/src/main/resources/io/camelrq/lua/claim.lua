@@ -10,7 +10,8 @@
 -- KEYS[5] paused      present while the queue is paused: nothing is claimed
 -- KEYS[6] claim record of this claimer: JSON {seq, jobs = {id, token, ...}}
 -- ARGV[1] job key prefix
--- ARGV[2] most jobs to claim (1 or more)
+-- ARGV[2] most jobs to claim; 0 only gives back a lost claim (and deletes
+--         the record), for a claimer that stops
 -- ARGV[3] lease length in ms (visibility timeout, 1 or more)
 -- ARGV[4] seq of this claim (the claimer's own counter)
 -- ARGV[5] the latest seq whose reply this claimer received (0 if none). A
@@ -39,8 +40,8 @@ end
 local prefix = ARGV[1]
 local max = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
-if not max or max < 1 or max % 1 ~= 0 then
-  return redis.error_reply('ERR claim: max jobs must be a whole number >= 1, got ' .. tostring(ARGV[2]))
+if not max or max < 0 or max % 1 ~= 0 then
+  return redis.error_reply('ERR claim: max jobs must be a whole number >= 0, got ' .. tostring(ARGV[2]))
 end
 if not leaseMs or leaseMs < 1 or leaseMs % 1 ~= 0 then
   return redis.error_reply('ERR claim: lease ms must be a whole number >= 1, got ' .. tostring(ARGV[3]))
