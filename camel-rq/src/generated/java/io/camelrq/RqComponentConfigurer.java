@@ -89,8 +89,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryMultiplier": getOrCreateConfiguration(target).setRetryMultiplier(property(camelContext, java.lang.Double.class, value)); return true;
         case "retryon":
         case "retryOn": getOrCreateConfiguration(target).setRetryOn(property(camelContext, java.lang.String.class, value)); return true;
+        case "sslcontextparameters":
+        case "sslContextParameters": getOrCreateConfiguration(target).setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": getOrCreateConfiguration(target).setStalledCountsAsAttempt(property(camelContext, boolean.class, value)); return true;
+        case "useglobalsslcontextparameters":
+        case "useGlobalSslContextParameters": target.setUseGlobalSslContextParameters(property(camelContext, boolean.class, value)); return true;
         case "username": getOrCreateConfiguration(target).setUsername(property(camelContext, java.lang.String.class, value)); return true;
         case "visibilitytimeout":
         case "visibilityTimeout": getOrCreateConfiguration(target).setVisibilityTimeout(property(camelContext, java.lang.String.class, value)); return true;
@@ -167,8 +171,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryMultiplier": return java.lang.Double.class;
         case "retryon":
         case "retryOn": return java.lang.String.class;
+        case "sslcontextparameters":
+        case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": return boolean.class;
+        case "useglobalsslcontextparameters":
+        case "useGlobalSslContextParameters": return boolean.class;
         case "username": return java.lang.String.class;
         case "visibilitytimeout":
         case "visibilityTimeout": return java.lang.String.class;
@@ -241,8 +249,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "retryMultiplier": return getOrCreateConfiguration(target).getRetryMultiplier();
         case "retryon":
         case "retryOn": return getOrCreateConfiguration(target).getRetryOn();
+        case "sslcontextparameters":
+        case "sslContextParameters": return getOrCreateConfiguration(target).getSslContextParameters();
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": return getOrCreateConfiguration(target).isStalledCountsAsAttempt();
+        case "useglobalsslcontextparameters":
+        case "useGlobalSslContextParameters": return target.isUseGlobalSslContextParameters();
         case "username": return getOrCreateConfiguration(target).getUsername();
         case "visibilitytimeout":
         case "visibilityTimeout": return getOrCreateConfiguration(target).getVisibilityTimeout();

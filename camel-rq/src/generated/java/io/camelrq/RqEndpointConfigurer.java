@@ -106,6 +106,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "schedulerProperties": target.setSchedulerProperties(property(camelContext, java.util.Map.class, value)); return true;
         case "sendemptymessagewhenidle":
         case "sendEmptyMessageWhenIdle": target.setSendEmptyMessageWhenIdle(property(camelContext, boolean.class, value)); return true;
+        case "sslcontextparameters":
+        case "sslContextParameters": target.getConfiguration().setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": target.getConfiguration().setStalledCountsAsAttempt(property(camelContext, boolean.class, value)); return true;
         case "startscheduler":
@@ -214,6 +216,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "schedulerProperties": return java.util.Map.class;
         case "sendemptymessagewhenidle":
         case "sendEmptyMessageWhenIdle": return boolean.class;
+        case "sslcontextparameters":
+        case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": return boolean.class;
         case "startscheduler":
@@ -318,6 +322,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "schedulerProperties": return target.getSchedulerProperties();
         case "sendemptymessagewhenidle":
         case "sendEmptyMessageWhenIdle": return target.isSendEmptyMessageWhenIdle();
+        case "sslcontextparameters":
+        case "sslContextParameters": return target.getConfiguration().getSslContextParameters();
         case "stalledcountsasattempt":
         case "stalledCountsAsAttempt": return target.getConfiguration().isStalledCountsAsAttempt();
         case "startscheduler":

@@ -6,16 +6,19 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.camelrq.store.RedisConnections;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
+import org.apache.camel.SSLContextParametersAware;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.GeneratedPropertyConfigurer;
 import org.apache.camel.spi.PropertyConfigurer;
 import org.apache.camel.spi.PropertyConfigurerGetter;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.util.URISupport;
 
 /**
@@ -23,7 +26,7 @@ import org.apache.camel.util.URISupport;
  * connections, shared by all endpoints that talk to the same server.
  */
 @Component("rq")
-public class RqComponent extends DefaultComponent {
+public class RqComponent extends DefaultComponent implements SSLContextParametersAware {
 
     static {
         // Camel masks a URI's options by name (password, token...), and a login inside a plain
@@ -34,6 +37,11 @@ public class RqComponent extends DefaultComponent {
 
     @Metadata(description = "Default options for every rq: endpoint of this component.")
     private RqConfiguration configuration = new RqConfiguration();
+
+    @Metadata(label = "security", defaultValue = "false",
+              description = "Use the CamelContext's global SSLContextParameters for endpoints with a rediss:// URL"
+                            + " and no sslContextParameters of their own.")
+    private boolean useGlobalSslContextParameters;
 
     private final Map<Object, RedisConnections> connections = new ConcurrentHashMap<>();
     private final Map<String, QueueDepths> depths = new ConcurrentHashMap<>();
@@ -78,6 +86,11 @@ public class RqComponent extends DefaultComponent {
         uriOptions.addAll(parameters.keySet());
         RqEndpoint endpoint = new RqEndpoint(uri, this, remaining, configuration.copy());
         setProperties(endpoint, parameters);
+        RqConfiguration config = endpoint.getConfiguration();
+        if (config.getSslContextParameters() == null && useGlobalSslContextParameters && config.getRedisClient() == null
+            && isTls(config)) {
+            config.setSslContextParameters(retrieveGlobalSslContextParameters());
+        }
         // bad options fail here, when the endpoint is created, not on the first message
         endpoint.validateOptions(uriOptions);
         return endpoint;
@@ -91,6 +104,25 @@ public class RqComponent extends DefaultComponent {
         this.configuration = configuration;
     }
 
+    @Override
+    public boolean isUseGlobalSslContextParameters() {
+        return useGlobalSslContextParameters;
+    }
+
+    @Override
+    public void setUseGlobalSslContextParameters(boolean useGlobalSslContextParameters) {
+        this.useGlobalSslContextParameters = useGlobalSslContextParameters;
+    }
+
+    /** Whether the configuration's redisUrl asks for TLS; false when it does not parse (validation says why). */
+    private static boolean isTls(RqConfiguration config) {
+        try {
+            return config.getRedisUrl() != null && io.lettuce.core.RedisURI.create(config.getRedisUrl()).isSsl();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The connections for this configuration's server; endpoints on the same server share them. */
     RedisConnections connectionsFor(RqConfiguration config, Duration commandTimeout) {
         if (config.getRedisClient() != null) {
@@ -98,20 +130,59 @@ public class RqComponent extends DefaultComponent {
             return connections.computeIfAbsent(key,
                     k -> RedisConnections.using(config.getRedisClient(), commandTimeout));
         }
-        ServerKey key = new ServerKey(config.getRedisUrl(), config.getUsername(), config.getPassword(), commandTimeout);
+        ServerKey key = new ServerKey(config.getRedisUrl(), config.getUsername(), config.getPassword(),
+                config.getSslContextParameters(), commandTimeout);
         return connections.computeIfAbsent(key, k -> RedisConnections.create(config.getRedisUrl(), config.getUsername(),
-                config.getPassword(), clientResources(), commandTimeout));
+                config.getPassword(), sslOptions(config.getSslContextParameters(), getCamelContext()), clientResources(),
+                commandTimeout));
+    }
+
+    /**
+     * Lettuce's TLS options from Camel's parameters: their key and trust managers, and their protocol. Lettuce
+     * builds its own Netty SSL context, so a javax.net.ssl.SSLContext made by Camel cannot be handed over as is.
+     *
+     * @throws IllegalArgumentException naming the option, when a key or trust store cannot be read
+     */
+    static SslOptions sslOptions(SSLContextParameters parameters, CamelContext camelContext) {
+        if (parameters == null) {
+            return null;
+        }
+        javax.net.ssl.KeyManager[] keyManagers;
+        javax.net.ssl.TrustManager[] trustManagers;
+        try {
+            // also hands the CamelContext to the nested parameters, which need it to load their stores
+            parameters.createSSLContext(camelContext);
+            keyManagers = parameters.getKeyManagers() == null ? null : parameters.getKeyManagers().createKeyManagers();
+            trustManagers = parameters.getTrustManagers() == null ? null
+                    : parameters.getTrustManagers().createTrustManagers();
+        } catch (java.security.GeneralSecurityException | java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Invalid value for option sslContextParameters: " + e.getMessage(), e);
+        }
+        String protocol = parameters.getSecureSocketProtocol();
+        SslOptions.Builder builder = SslOptions.builder().jdkSslProvider().sslContext(ssl -> {
+            if (keyManagers != null && keyManagers.length > 0) {
+                ssl.keyManager(keyManagers[0]);
+            }
+            if (trustManagers != null && trustManagers.length > 0) {
+                ssl.trustManager(trustManagers[0]);
+            }
+        });
+        if (protocol != null && !protocol.isBlank()) {
+            builder.protocols(protocol.trim());
+        }
+        return builder.build();
     }
 
     /**
      * Endpoints share connections when they log in to the same server the same way. The key holds the
      * login, so it must never be printed as is: its toString masks the password.
      */
-    private record ServerKey(String redisUrl, String username, String password, Duration commandTimeout) {
+    private record ServerKey(String redisUrl, String username, String password, SSLContextParameters ssl,
+                             Duration commandTimeout) {
         @Override
         public String toString() {
             return RedisConnections.maskUrl(redisUrl) + (username == null ? "" : " user " + username)
-                   + (password == null ? "" : " password xxxxxx") + " | " + commandTimeout;
+                   + (password == null ? "" : " password xxxxxx") + (ssl == null ? "" : " tls") + " | " + commandTimeout;
         }
     }
 

@@ -5,6 +5,7 @@ import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriParams;
+import org.apache.camel.support.jsse.SSLContextParameters;
 
 /**
  * Every option of the rq: component. One instance lives on the component (the defaults for all
@@ -34,6 +35,14 @@ public class RqConfiguration implements Cloneable {
               description = "The Redis password (AUTH); overrides a password given in redisUrl. Prefer this option"
                             + " to a password inside redisUrl: Camel masks it wherever it shows the endpoint.")
     private String password;
+
+    @UriParam(label = "security",
+              description = "TLS settings for a rediss:// redisUrl, as Camel's SSLContextParameters: its trust managers"
+                            + " say which CAs to trust (without them, the JVM's default trust store), its key"
+                            + " managers give the client certificate for mutual TLS (tls-auth-clients yes), and its"
+                            + " secureSocketProtocol, if set, the one TLS version to use. Refused with a redis://"
+                            + " URL, where it would not be used.")
+    private SSLContextParameters sslContextParameters;
 
     @UriParam(label = "common,advanced")
     @Metadata(autowired = true,
@@ -198,6 +207,14 @@ public class RqConfiguration implements Cloneable {
         } catch (CloneNotSupportedException e) {
             throw new RuntimeCamelException(e);
         }
+    }
+
+    public SSLContextParameters getSslContextParameters() {
+        return sslContextParameters;
+    }
+
+    public void setSslContextParameters(SSLContextParameters sslContextParameters) {
+        this.sslContextParameters = sslContextParameters;
     }
 
     public String getRedisUrl() {

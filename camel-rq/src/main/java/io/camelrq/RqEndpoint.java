@@ -141,9 +141,21 @@ public class RqEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("Options username and password do not apply with option redisClient:"
                                                + " set the login on that client's RedisURI");
         }
+        if (c.getRedisClient() != null && c.getSslContextParameters() != null) {
+            throw new IllegalArgumentException("Option sslContextParameters does not apply with option redisClient:"
+                                               + " set the SslOptions on that client's ClientOptions");
+        }
         if (c.getRedisClient() == null) {
             // a malformed URL or login fails here, not on the first message; the error masks the password
-            RedisConnections.redisUri(c.getRedisUrl(), c.getUsername(), c.getPassword());
+            io.lettuce.core.RedisURI uri = RedisConnections.redisUri(c.getRedisUrl(), c.getUsername(), c.getPassword());
+            if (c.getSslContextParameters() != null) {
+                if (!uri.isSsl()) {
+                    throw new IllegalArgumentException("Option sslContextParameters needs a TLS redisUrl (rediss://),"
+                                                       + " not '" + RedisConnections.maskUrl(c.getRedisUrl()) + "'");
+                }
+                // a key or trust store that cannot be read fails here too
+                RqComponent.sslOptions(c.getSslContextParameters(), getCamelContext());
+            }
         }
     }
 

@@ -29,13 +29,16 @@ final class ProcessRedis implements Backend {
     private final String appendFsync;
     private final Path dataDir;
     private final Duration startupTimeout;
+    private final List<String> extraArgs;
     private final Path logFile;
     private final Path stdoutFile;
 
     private volatile Process process;
+    /** {@code redis_version} from INFO, once the server answered; logged so a build shows which server it ran on. */
+    private volatile String version = "?";
 
     ProcessRedis(Path binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
-            Duration startupTimeout) {
+            Duration startupTimeout, List<String> extraArgs) {
         this.binary = binary;
         this.kind = kind;
         this.port = port;
@@ -43,6 +46,7 @@ final class ProcessRedis implements Backend {
         this.appendFsync = appendFsync;
         this.dataDir = dataDir;
         this.startupTimeout = startupTimeout;
+        this.extraArgs = List.copyOf(extraArgs);
         this.logFile = dataDir.resolve("redis.log");
         this.stdoutFile = dataDir.resolve("redis-stdout.log");
     }
@@ -114,6 +118,8 @@ final class ProcessRedis implements Backend {
         cmd.add("no");
         cmd.add("--logfile");
         cmd.add(logFile.toAbsolutePath().toString());
+        // last, so that a test's own directives (TLS, for one) win over the defaults above
+        cmd.addAll(extraArgs);
 
         long logOffset = sizeOf(logFile);
         long stdoutOffset = sizeOf(stdoutFile);
@@ -143,7 +149,7 @@ final class ProcessRedis implements Backend {
             ProcessReaper.unregister(p);
             throw e;
         }
-        LOG.info("redis-server ({}) pid {} ready on {}:{} in {} ms", kind, p.pid(), HOST, port,
+        LOG.info("redis-server {} ({}) pid {} ready on {}:{} in {} ms", version, kind, p.pid(), HOST, port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
@@ -189,11 +195,15 @@ final class ProcessRedis implements Backend {
         try {
             Object info = Resp.call(HOST, port, Duration.ofSeconds(2), "INFO", "server");
             if (info instanceof String) {
+                long pid = -1;
                 for (String line : ((String) info).split("\r?\n")) {
-                    if (line.startsWith("process_id:")) {
-                        return Long.parseLong(line.substring("process_id:".length()).trim());
+                    if (line.startsWith("redis_version:")) {
+                        version = line.substring("redis_version:".length()).trim();
+                    } else if (line.startsWith("process_id:")) {
+                        pid = Long.parseLong(line.substring("process_id:".length()).trim());
                     }
                 }
+                return pid;
             }
         } catch (IOException | RuntimeException ignored) {
             // fall through: identity unknown

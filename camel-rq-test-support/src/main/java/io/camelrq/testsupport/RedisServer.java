@@ -257,6 +257,7 @@ public final class RedisServer implements AutoCloseable {
         private Path dataDir;
         private String kind;
         private Duration startupTimeout = Duration.ofSeconds(10);
+        private final java.util.List<String> extraArgs = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -314,6 +315,19 @@ public final class RedisServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Command-line arguments added after the defaults, so they win over them: for instance
+         * {@code "--tls-port", "41235", "--tls-cert-file", "/tmp/redis.crt"}. The plain {@link #port(int) port}
+         * stays open, since the builder and {@link #call} talk to the server over it. Needs a local process:
+         * in the automatic order Docker is skipped, and the {@code docker} kind is refused.
+         */
+        public Builder extraArgs(String... args) {
+            for (String arg : args) {
+                extraArgs.add(Objects.requireNonNull(arg, "extraArgs"));
+            }
+            return this;
+        }
+
         /** How long to wait for the server to answer PING; default 10 s. */
         public Builder startupTimeout(Duration startupTimeout) {
             this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout");
@@ -337,6 +351,10 @@ public final class RedisServer implements AutoCloseable {
             if (forced == null) {
                 server = startAuto();
             } else if (KIND_DOCKER.equals(forced)) {
+                if (!extraArgs.isEmpty()) {
+                    throw new IllegalStateException("Redis kind 'docker' was requested but extraArgs " + extraArgs
+                            + " need a local redis-server process");
+                }
                 if (!dockerAvailable()) {
                     throw new IllegalStateException("Redis kind 'docker' was requested but no Docker engine answers");
                 }
@@ -356,7 +374,7 @@ public final class RedisServer implements AutoCloseable {
         }
 
         private RedisServer startAuto() {
-            if (dockerAvailable()) {
+            if (extraArgs.isEmpty() && dockerAvailable()) {
                 try {
                     return startDocker();
                 } catch (RuntimeException | LinkageError e) {
@@ -411,7 +429,7 @@ public final class RedisServer implements AutoCloseable {
                 for (int attempt = 1; ; attempt++) {
                     int p = port == 0 ? freePort() : port;
                     ProcessRedis backend = new ProcessRedis(binary, kindName, p, appendOnly, fsync(), dir,
-                            startupTimeout);
+                            startupTimeout, extraArgs);
                     try {
                         backend.firstStart();
                         return new RedisServer(backend, appendOnly, fsync(), dir, owns);

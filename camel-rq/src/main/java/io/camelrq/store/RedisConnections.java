@@ -5,11 +5,13 @@ import java.time.Duration;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
@@ -46,10 +48,23 @@ public final class RedisConnections implements AutoCloseable {
      */
     public static RedisConnections create(String redisUrl, String username, String password, ClientResources resources,
                                           Duration commandTimeout) {
+        return create(redisUrl, username, password, null, resources, commandTimeout);
+    }
+
+    /**
+     * @param sslOptions how to set up TLS for a rediss:// URL (trust, client certificate); {@code null} for
+     *                   Lettuce's defaults, the JVM's trust store and no client certificate
+     */
+    public static RedisConnections create(String redisUrl, String username, String password, SslOptions sslOptions,
+                                          ClientResources resources, Duration commandTimeout) {
         RedisURI uri = redisUri(redisUrl, username, password);
         uri.setTimeout(commandTimeout);
         RedisClient client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (sslOptions != null) {
+            options.sslOptions(sslOptions);
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 // applies each connection's own timeout, so blocking connections can wait longer
@@ -265,6 +280,26 @@ public final class RedisConnections implements AutoCloseable {
         StatefulRedisConnection<String, String> connection = connect();
         connection.setTimeout(commandTimeout.plus(longestBlock));
         return connection;
+    }
+
+    /**
+     * Connects; a failed TLS handshake says so. Lettuce reports it as "Unable to connect to host:port", the
+     * handshake's own message only in a cause, so an untrusted certificate would look like a network fault.
+     * The type stays a RedisConnectionException: callers treat it as Redis being unavailable.
+     */
+    private StatefulRedisConnection<String, String> connect() {
+        try {
+            return client.connect(StringCodec.UTF8);
+        } catch (RedisConnectionException e) {
+            for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+                if (t instanceof javax.net.ssl.SSLException) {
+                    throw new RedisConnectionException(e.getMessage() + ": the TLS handshake failed, check the"
+                                                       + " certificates and the sslContextParameters option ("
+                                                       + t.getMessage() + ")", e);
+                }
+            }
+            throw e;
+        }
     }
 
     @Override
