@@ -224,7 +224,8 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * Connects; a failed connect names Redis's own answer. When the login is refused during Lettuce's
+     * Connects; a failed connect says why: a failed TLS handshake says so, and a refused login names Redis's
+     * own answer. When the login is refused during Lettuce's
      * handshake (a missing password on Redis 7: HELLO answers NOAUTH), Lettuce 7.7 reports only
      * "RedisHandshakeHandler not registered", so one plain PING asks the server what it says to a client
      * without a login. Only for plain TCP to a standalone server; nothing of the login is sent.
@@ -233,6 +234,15 @@ public final class RedisConnections implements AutoCloseable {
         try {
             return client.connect(StringCodec.UTF8);
         } catch (RedisConnectionException e) {
+            // Lettuce reports a failed TLS handshake only as "Unable to connect to host:port", the handshake's
+            // own message only in a cause, so an untrusted certificate would look like a network fault
+            for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+                if (t instanceof javax.net.ssl.SSLException) {
+                    throw new RedisConnectionException(e.getMessage() + ": the TLS handshake failed, check the"
+                                                       + " certificates and the sslContextParameters option ("
+                                                       + t.getMessage() + ")", e);
+                }
+            }
             String answer = uri == null || uri.isSsl() || !uri.getSentinels().isEmpty() || answeredByRedis(e) ? null
                     : pingAnswer(uri.getHost(), uri.getPort(), commandTimeout);
             if (answer != null && answer.startsWith("-")) {
@@ -280,26 +290,6 @@ public final class RedisConnections implements AutoCloseable {
         StatefulRedisConnection<String, String> connection = connect();
         connection.setTimeout(commandTimeout.plus(longestBlock));
         return connection;
-    }
-
-    /**
-     * Connects; a failed TLS handshake says so. Lettuce reports it as "Unable to connect to host:port", the
-     * handshake's own message only in a cause, so an untrusted certificate would look like a network fault.
-     * The type stays a RedisConnectionException: callers treat it as Redis being unavailable.
-     */
-    private StatefulRedisConnection<String, String> connect() {
-        try {
-            return client.connect(StringCodec.UTF8);
-        } catch (RedisConnectionException e) {
-            for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-                if (t instanceof javax.net.ssl.SSLException) {
-                    throw new RedisConnectionException(e.getMessage() + ": the TLS handshake failed, check the"
-                                                       + " certificates and the sslContextParameters option ("
-                                                       + t.getMessage() + ")", e);
-                }
-            }
-            throw e;
-        }
     }
 
     @Override
