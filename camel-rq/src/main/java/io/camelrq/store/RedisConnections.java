@@ -227,8 +227,9 @@ public final class RedisConnections implements AutoCloseable {
      * Connects; a failed connect says why: a failed TLS handshake says so, and a refused login names Redis's
      * own answer. When the login is refused during Lettuce's
      * handshake (a missing password on Redis 7: HELLO answers NOAUTH), Lettuce 7.7 reports only
-     * "RedisHandshakeHandler not registered", so one plain PING asks the server what it says to a client
-     * without a login. Only for plain TCP to a standalone server; nothing of the login is sent.
+     * "RedisHandshakeHandler not registered" (or "Connection closed prematurely"), so one plain connection
+     * asks the server what it answers to that login (AUTH), or to a client without one (PING). Only for
+     * plain TCP to a standalone server, which the client was about to send the same login to anyway.
      */
     private StatefulRedisConnection<String, String> connect() {
         try {
@@ -243,10 +244,15 @@ public final class RedisConnections implements AutoCloseable {
                                                        + t.getMessage() + ")", e);
                 }
             }
-            String answer = uri == null || uri.isSsl() || !uri.getSentinels().isEmpty() || answeredByRedis(e) ? null
-                    : pingAnswer(uri.getHost(), uri.getPort(), commandTimeout);
+            if (uri == null || uri.isSsl() || !uri.getSentinels().isEmpty() || answeredByRedis(e)) {
+                throw e;
+            }
+            RedisCredentials login = credentialsOf(uri);
+            boolean hasLogin = login != null && login.hasPassword();
+            String answer = loginAnswer(uri.getHost(), uri.getPort(), hasLogin ? login : null, commandTimeout);
             if (answer != null && answer.startsWith("-")) {
-                throw new RedisConnectionException(e.getMessage() + ": Redis answers a client without a login with "
+                throw new RedisConnectionException(e.getMessage() + ": Redis answers "
+                                                   + (hasLogin ? "this login" : "a client without a login") + " with "
                                                    + answer.substring(1), e);
             }
             throw e;
@@ -262,19 +268,43 @@ public final class RedisConnections implements AutoCloseable {
         return false;
     }
 
-    /** The first line Redis answers to an inline PING, or null if it cannot be asked. */
-    private static String pingAnswer(String host, int port, Duration timeout) {
+    /**
+     * The first line Redis answers to the login the client would send (AUTH), or to a PING when there is no
+     * login; null if it cannot be asked. The answer never holds the password.
+     */
+    private static String loginAnswer(String host, int port, RedisCredentials login, Duration timeout) {
         try (java.net.Socket socket = new java.net.Socket()) {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
             socket.connect(new java.net.InetSocketAddress(host, port), millis);
             socket.setSoTimeout(millis);
-            socket.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.util.List<byte[]> command = new java.util.ArrayList<>();
+            if (login == null) {
+                command.add(bytes("PING"));
+            } else {
+                command.add(bytes("AUTH"));
+                if (login.hasUsername()) {
+                    command.add(bytes(login.getUsername()));
+                }
+                command.add(bytes(new String(login.getPassword())));
+            }
+            java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+            request.writeBytes(bytes("*" + command.size() + "\r\n"));
+            for (byte[] arg : command) {
+                request.writeBytes(bytes("$" + arg.length + "\r\n"));
+                request.writeBytes(arg);
+                request.writeBytes(bytes("\r\n"));
+            }
+            socket.getOutputStream().write(request.toByteArray());
             java.io.BufferedReader reply = new java.io.BufferedReader(new java.io.InputStreamReader(
                     socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             return reply.readLine();
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Closed, or dropped by a client that does not reconnect (an application's client may be set up so). */
