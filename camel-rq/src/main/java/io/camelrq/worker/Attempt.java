@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.camelrq.retry.RetryPolicy;
 import io.camelrq.store.ClaimedJob;
+import io.camelrq.store.JobLease;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.support.SynchronizationAdapter;
@@ -58,8 +59,9 @@ public final class Attempt extends SynchronizationAdapter {
         return policy;
     }
 
-    InFlight.Key key() {
-        return new InFlight.Key(job.id(), job.token());
+    /** This attempt's hold on its job: the key of the attempt in flight and in the heartbeat. */
+    JobLease key() {
+        return new JobLease(job.id(), job.token());
     }
 
     /** A heartbeat sent at {@code sentNanos} extended the lease. */

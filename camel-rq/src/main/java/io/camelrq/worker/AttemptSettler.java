@@ -182,7 +182,7 @@ public final class AttemptSettler {
             return;
         }
         if (!settings.stalledCountsAsAttempt()) {
-            releaseTracked(attempt);
+            release(attempt);
             return;
         }
         // The stalled attempt counts: it uses up a retry and waits the policy's interval. But a crash is not
@@ -199,28 +199,12 @@ public final class AttemptSettler {
                 null);
     }
 
-    /** An attempt that never started: back to the front of ready, its attempt not counted. */
+    /**
+     * An attempt that never started (or a recovered job with stalledCountsAsAttempt=false): back to the
+     * front of ready, its attempt not counted. Re-sent like any outcome while the lease may hold; past that
+     * the job simply returns when its lease expires.
+     */
     void release(Attempt attempt) {
-        ClaimedJob job = attempt.job();
-        unrecorded.incrementAndGet();
-        CompletableFuture<Boolean> sent;
-        try {
-            sent = store.get().release(job.id(), job.token());
-        } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
-        }
-        // one try: a release only saves the job the wait for its lease to run out
-        sent.whenComplete((released, error) -> {
-            unrecorded.decrementAndGet();
-            inFlight.forget(attempt);
-            if (error != null) {
-                LOG.warn("Queue {}: could not release unstarted job {}; it returns when its lease expires: {}",
-                        settings.queue(), job.id(), RedisFailures.describe(error));
-            }
-        });
-    }
-
-    private void releaseTracked(Attempt attempt) {
         ClaimedJob job = attempt.job();
         record(attempt, "release", () -> store.get().release(job.id(), job.token()), (released, resent) -> {
         });

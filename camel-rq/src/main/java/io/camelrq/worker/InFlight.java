@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.camelrq.store.JobLease;
+
 /**
  * The attempts of one consumer that hold, or may hold, a lease: claimed and not yet settled in Redis.
  * Keyed by attempt (job id and token), never by job id alone: the same job can be claimed again by this
@@ -11,10 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class InFlight {
 
-    record Key(String id, long token) {
-    }
-
-    private final Map<Key, Attempt> attempts = new ConcurrentHashMap<>();
+    private final Map<JobLease, Attempt> attempts = new ConcurrentHashMap<>();
 
     void track(Attempt attempt) {
         attempts.put(attempt.key(), attempt);
@@ -23,10 +22,6 @@ final class InFlight {
     /** Removes exactly this attempt; a newer attempt of the same job stays. */
     void forget(Attempt attempt) {
         attempts.remove(attempt.key(), attempt);
-    }
-
-    Attempt get(String id, long token) {
-        return attempts.get(new Key(id, token));
     }
 
     Collection<Attempt> all() {

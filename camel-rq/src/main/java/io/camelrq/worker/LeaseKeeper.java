@@ -2,7 +2,9 @@ package io.camelrq.worker;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -114,27 +116,29 @@ final class LeaseKeeper {
         if (inFlight.isEmpty()) {
             return;
         }
-        List<Attempt> attempts = new ArrayList<>(inFlight.all());
-        List<JobLease> leases = new ArrayList<>(attempts.size());
-        for (Attempt attempt : attempts) {
-            leases.add(new JobLease(attempt.job().id(), attempt.job().token()));
+        Map<JobLease, Attempt> attempts = new HashMap<>();
+        for (Attempt attempt : inFlight.all()) {
+            attempts.put(attempt.key(), attempt);
         }
         long sentNanos = System.nanoTime();
         try {
-            List<JobLease> lost = await(store.get().extendLeases(leases, settings.visibilityTimeout().toMillis()));
-            java.util.Set<JobLease> lostSet = new java.util.HashSet<>(lost);
-            for (Attempt attempt : attempts) {
-                if (lostSet.contains(new JobLease(attempt.job().id(), attempt.job().token()))) {
-                    // no longer ours in Redis: if it has not started it must not start; if it runs, its
-                    // result will not be recorded. Nothing to heartbeat any more.
-                    inFlight.forget(attempt);
-                    if (attempt.leaseLost()) {
-                        LOG.warn("Queue {}: lost the lease of job {} (attempt {}); another consumer may run it",
-                                settings.queue(), attempt.job().id(), attempt.job().attempt());
-                    }
-                } else {
-                    attempt.leaseExtended(sentNanos, settings.visibilityTimeout());
+            List<JobLease> lost = await(store.get().extendLeases(new ArrayList<>(attempts.keySet()),
+                    settings.visibilityTimeout().toMillis()));
+            for (JobLease lease : lost) {
+                Attempt attempt = attempts.remove(lease);
+                if (attempt == null) {
+                    continue;
                 }
+                // no longer ours in Redis: if it has not started it must not start; if it runs, its result
+                // will not be recorded. Nothing to heartbeat any more.
+                inFlight.forget(attempt);
+                if (attempt.leaseLost()) {
+                    LOG.warn("Queue {}: lost the lease of job {} (attempt {}); another consumer may run it",
+                            settings.queue(), attempt.job().id(), attempt.job().attempt());
+                }
+            }
+            for (Attempt kept : attempts.values()) {
+                kept.leaseExtended(sentNanos, settings.visibilityTimeout());
             }
             if (heartbeatFailing) {
                 heartbeatFailing = false;
@@ -144,7 +148,7 @@ final class LeaseKeeper {
             if (!heartbeatFailing) {
                 heartbeatFailing = true;
                 LOG.warn("Queue {}: could not extend the leases of {} in-flight job(s): {}", settings.queue(),
-                        leases.size(), RedisFailures.describe(e));
+                        attempts.size(), RedisFailures.describe(e));
             }
         }
     }
