@@ -71,6 +71,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "readinessScheduledThreshold": getOrCreateConfiguration(target).setReadinessScheduledThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "redisclient":
         case "redisClient": getOrCreateConfiguration(target).setRedisClient(property(camelContext, io.lettuce.core.RedisClient.class, value)); return true;
+        case "redisclusterclient":
+        case "redisClusterClient": getOrCreateConfiguration(target).setRedisClusterClient(property(camelContext, io.lettuce.core.cluster.RedisClusterClient.class, value)); return true;
+        case "redismode":
+        case "redisMode": getOrCreateConfiguration(target).setRedisMode(property(camelContext, java.lang.String.class, value)); return true;
         case "redisurl":
         case "redisUrl": getOrCreateConfiguration(target).setRedisUrl(property(camelContext, java.lang.String.class, value)); return true;
         case "resultttl":
@@ -106,7 +110,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
 
     @Override
     public String[] getAutowiredNames() {
-        return new String[]{"redisClient"};
+        return new String[]{"redisClient", "redisClusterClient"};
     }
 
     @Override
@@ -153,6 +157,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "readinessScheduledThreshold": return java.lang.Integer.class;
         case "redisclient":
         case "redisClient": return io.lettuce.core.RedisClient.class;
+        case "redisclusterclient":
+        case "redisClusterClient": return io.lettuce.core.cluster.RedisClusterClient.class;
+        case "redismode":
+        case "redisMode": return java.lang.String.class;
         case "redisurl":
         case "redisUrl": return java.lang.String.class;
         case "resultttl":
@@ -231,6 +239,10 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "readinessScheduledThreshold": return getOrCreateConfiguration(target).getReadinessScheduledThreshold();
         case "redisclient":
         case "redisClient": return getOrCreateConfiguration(target).getRedisClient();
+        case "redisclusterclient":
+        case "redisClusterClient": return getOrCreateConfiguration(target).getRedisClusterClient();
+        case "redismode":
+        case "redisMode": return getOrCreateConfiguration(target).getRedisMode();
         case "redisurl":
         case "redisUrl": return getOrCreateConfiguration(target).getRedisUrl();
         case "resultttl":

@@ -77,6 +77,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "readinessScheduledThreshold": target.getConfiguration().setReadinessScheduledThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "redisclient":
         case "redisClient": target.getConfiguration().setRedisClient(property(camelContext, io.lettuce.core.RedisClient.class, value)); return true;
+        case "redisclusterclient":
+        case "redisClusterClient": target.getConfiguration().setRedisClusterClient(property(camelContext, io.lettuce.core.cluster.RedisClusterClient.class, value)); return true;
+        case "redismode":
+        case "redisMode": target.getConfiguration().setRedisMode(property(camelContext, java.lang.String.class, value)); return true;
         case "redisurl":
         case "redisUrl": target.getConfiguration().setRedisUrl(property(camelContext, java.lang.String.class, value)); return true;
         case "repeatcount":
@@ -127,7 +131,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
 
     @Override
     public String[] getAutowiredNames() {
-        return new String[]{"redisClient"};
+        return new String[]{"redisClient", "redisClusterClient"};
     }
 
     @Override
@@ -187,6 +191,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "readinessScheduledThreshold": return java.lang.Integer.class;
         case "redisclient":
         case "redisClient": return io.lettuce.core.RedisClient.class;
+        case "redisclusterclient":
+        case "redisClusterClient": return io.lettuce.core.cluster.RedisClusterClient.class;
+        case "redismode":
+        case "redisMode": return java.lang.String.class;
         case "redisurl":
         case "redisUrl": return java.lang.String.class;
         case "repeatcount":
@@ -293,6 +301,10 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "readinessScheduledThreshold": return target.getConfiguration().getReadinessScheduledThreshold();
         case "redisclient":
         case "redisClient": return target.getConfiguration().getRedisClient();
+        case "redisclusterclient":
+        case "redisClusterClient": return target.getConfiguration().getRedisClusterClient();
+        case "redismode":
+        case "redisMode": return target.getConfiguration().getRedisMode();
         case "redisurl":
         case "redisUrl": return target.getConfiguration().getRedisUrl();
         case "repeatcount":

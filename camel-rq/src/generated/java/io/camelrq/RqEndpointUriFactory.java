@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(53);
+        Set<String> props = new HashSet<>(55);
         props.add("backoffErrorThreshold");
         props.add("backoffIdleThreshold");
         props.add("backoffMultiplier");
@@ -54,6 +54,8 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("readinessFailedThreshold");
         props.add("readinessScheduledThreshold");
         props.add("redisClient");
+        props.add("redisClusterClient");
+        props.add("redisMode");
         props.add("redisUrl");
         props.add("repeatCount");
         props.add("resultTtl");

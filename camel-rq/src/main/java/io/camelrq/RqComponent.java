@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.camelrq.store.RedisConnections;
+import io.camelrq.store.RedisMode;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -88,6 +89,7 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
         setProperties(endpoint, parameters);
         RqConfiguration config = endpoint.getConfiguration();
         if (config.getSslContextParameters() == null && useGlobalSslContextParameters && config.getRedisClient() == null
+            && config.getRedisClusterClient() == null
             && isTls(config)) {
             config.setSslContextParameters(retrieveGlobalSslContextParameters());
         }
@@ -114,10 +116,14 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
         this.useGlobalSslContextParameters = useGlobalSslContextParameters;
     }
 
-    /** Whether the configuration's redisUrl asks for TLS; false when it does not parse (validation says why). */
+    /**
+     * Whether the configuration's redisUrl asks for TLS (for a list of servers, its first entry); false when it
+     * does not parse (validation says why).
+     */
     private static boolean isTls(RqConfiguration config) {
         try {
-            return config.getRedisUrl() != null && io.lettuce.core.RedisURI.create(config.getRedisUrl()).isSsl();
+            return config.getRedisUrl() != null
+                   && io.lettuce.core.RedisURI.create(config.getRedisUrl().split(",")[0].trim()).isSsl();
         } catch (RuntimeException e) {
             return false;
         }
@@ -125,16 +131,18 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
 
     /** The connections for this configuration's server; endpoints on the same server share them. */
     RedisConnections connectionsFor(RqConfiguration config, Duration commandTimeout) {
-        if (config.getRedisClient() != null) {
-            String key = "client@" + System.identityHashCode(config.getRedisClient()) + "|" + commandTimeout;
-            return connections.computeIfAbsent(key,
-                    k -> RedisConnections.using(config.getRedisClient(), commandTimeout));
+        io.lettuce.core.AbstractRedisClient own = config.getRedisClusterClient() != null ? config.getRedisClusterClient()
+                : config.getRedisClient();
+        if (own != null) {
+            String key = "client@" + System.identityHashCode(own) + "|" + commandTimeout;
+            return connections.computeIfAbsent(key, k -> RedisConnections.using(own, commandTimeout));
         }
-        ServerKey key = new ServerKey(config.getRedisUrl(), config.getUsername(), config.getPassword(),
+        RedisMode mode = RedisMode.resolve(config.getRedisMode(), config.redisModeExplicit(), config.getRedisUrl());
+        ServerKey key = new ServerKey(config.getRedisUrl(), mode, config.getUsername(), config.getPassword(),
                 config.getSslContextParameters(), commandTimeout);
-        return connections.computeIfAbsent(key, k -> RedisConnections.create(config.getRedisUrl(), config.getUsername(),
-                config.getPassword(), sslOptions(config.getSslContextParameters(), getCamelContext()), clientResources(),
-                commandTimeout));
+        return connections.computeIfAbsent(key, k -> RedisConnections.create(config.getRedisUrl(), mode,
+                config.getUsername(), config.getPassword(), sslOptions(config.getSslContextParameters(), getCamelContext()),
+                clientResources(), commandTimeout));
     }
 
     /**
@@ -177,11 +185,11 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
      * Endpoints share connections when they log in to the same server the same way. The key holds the
      * login, so it must never be printed as is: its toString masks the password.
      */
-    private record ServerKey(String redisUrl, String username, String password, SSLContextParameters ssl,
-                             Duration commandTimeout) {
+    private record ServerKey(String redisUrl, RedisMode mode, String username, String password,
+                             SSLContextParameters ssl, Duration commandTimeout) {
         @Override
         public String toString() {
-            return RedisConnections.maskUrl(redisUrl) + (username == null ? "" : " user " + username)
+            return RedisConnections.maskUrl(redisUrl) + " " + mode.optionValue() + (username == null ? "" : " user " + username)
                    + (password == null ? "" : " password xxxxxx") + (ssl == null ? "" : " tls") + " | " + commandTimeout;
         }
     }

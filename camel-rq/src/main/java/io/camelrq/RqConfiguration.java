@@ -1,6 +1,7 @@
 package io.camelrq;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
@@ -22,9 +23,21 @@ public class RqConfiguration implements Cloneable {
     @UriParam(label = "common", defaultValue = "redis://localhost:6379", secret = true,
               description = "The Redis server, as a Lettuce URI: redis://host:port or redis://host:port/database;"
                             + " a login goes before the host as user:password followed by an at sign, though the"
-                            + " username and password options are better; rediss:// for TLS. Marked secret, as it"
+                            + " username and password options are better; rediss:// for TLS. For Sentinel,"
+                            + " redis-sentinel://host1:26379,host2:26379#mymaster; for redisMode=cluster, seed nodes"
+                            + " separated by commas: redis://10.0.0.1:6379,redis://10.0.0.2:6379. Marked secret, as it"
                             + " may hold a password: Camel masks it wherever it shows an endpoint URI.")
     private String redisUrl = "redis://localhost:6379";
+
+    @UriParam(label = "common", defaultValue = "standalone", enums = "standalone,cluster,sentinel",
+              description = "How to reach Redis: standalone (one server), cluster (a Redis Cluster: redisUrl lists"
+                            + " seed nodes, and each queue lives on the shard that owns its hash tag's slot) or"
+                            + " sentinel (the master that Redis Sentinel names, followed across failovers). A"
+                            + " redis-sentinel:// redisUrl implies sentinel; a mode that contradicts redisUrl is an"
+                            + " error.")
+    private String redisMode = "standalone";
+    /** Whether redisMode was set, so that only its default gives way to a redis-sentinel:// URL. */
+    private boolean redisModeSet;
 
     @UriParam(label = "security", secret = true,
               description = "The Redis ACL user to log in as; overrides a user given in redisUrl. Needs a password,"
@@ -49,6 +62,13 @@ public class RqConfiguration implements Cloneable {
               description = "A Lettuce RedisClient to use instead of creating one from redisUrl. Its client options"
                             + " are then yours to set.")
     private RedisClient redisClient;
+
+    @UriParam(label = "common,advanced")
+    @Metadata(autowired = true,
+              description = "A Lettuce RedisClusterClient to use instead of creating one from redisUrl; implies"
+                            + " redisMode=cluster. Its client options are then yours to set: enable topology refresh"
+                            + " (periodic and adaptive) so that consumers follow a failover.")
+    private RedisClusterClient redisClusterClient;
 
     @UriParam(label = "common", defaultValue = "rq",
               description = "Namespaces every Redis key: keys look like keyPrefix:{queue}:ready, e.g. rq:{email}:ready.")
@@ -239,6 +259,28 @@ public class RqConfiguration implements Cloneable {
 
     public void setPassword(String password) {
         this.password = password;
+    }
+
+    public String getRedisMode() {
+        return redisMode;
+    }
+
+    public void setRedisMode(String redisMode) {
+        this.redisMode = redisMode;
+        this.redisModeSet = true;
+    }
+
+    /** Whether {@link #setRedisMode} was called, on the component or the endpoint. */
+    public boolean redisModeExplicit() {
+        return redisModeSet;
+    }
+
+    public RedisClusterClient getRedisClusterClient() {
+        return redisClusterClient;
+    }
+
+    public void setRedisClusterClient(RedisClusterClient redisClusterClient) {
+        this.redisClusterClient = redisClusterClient;
     }
 
     public RedisClient getRedisClient() {

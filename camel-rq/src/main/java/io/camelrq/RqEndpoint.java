@@ -8,6 +8,7 @@ import io.camelrq.retry.RetrySpec;
 import io.camelrq.store.JobStore;
 import io.camelrq.store.QueueKeys;
 import io.camelrq.store.RedisConnections;
+import io.camelrq.store.RedisMode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camelrq.store.QueueStats;
 import org.apache.camel.Category;
@@ -55,6 +56,8 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     private Duration jobTimeout;
     private Duration failedTtl;
     private RqOperation operation;
+    /** How this endpoint reaches Redis, resolved from redisMode, redisUrl and the client options. */
+    private RedisMode redisMode = RedisMode.STANDALONE;
     private Class<?> jobType;
     private QueueKeys keys;
 
@@ -134,28 +137,54 @@ public class RqEndpoint extends ScheduledPollEndpoint {
                         "Invalid value for option jobType: '" + c.getJobType() + "' (class not found)");
             }
         }
-        if (c.getRedisClient() == null && (c.getRedisUrl() == null || c.getRedisUrl().isBlank())) {
+        validateConnectionOptions(c);
+    }
+
+    /** The options that say how to reach Redis: one client option at most, a URL that parses, a matching mode. */
+    private void validateConnectionOptions(RqConfiguration c) {
+        if (c.getRedisClient() != null && c.getRedisClusterClient() != null) {
+            throw new IllegalArgumentException("Options redisClient and redisClusterClient exclude each other: set one");
+        }
+        io.lettuce.core.AbstractRedisClient own = c.getRedisClusterClient() != null ? c.getRedisClusterClient()
+                : c.getRedisClient();
+        String ownName = c.getRedisClusterClient() != null ? "redisClusterClient" : "redisClient";
+        if (own == null && (c.getRedisUrl() == null || c.getRedisUrl().isBlank())) {
             throw new IllegalArgumentException("Invalid value for option redisUrl: it must not be empty");
         }
-        if (c.getRedisClient() != null && (c.getUsername() != null || c.getPassword() != null)) {
-            throw new IllegalArgumentException("Options username and password do not apply with option redisClient:"
-                                               + " set the login on that client's RedisURI");
+        if (own != null && (c.getUsername() != null || c.getPassword() != null)) {
+            throw new IllegalArgumentException("Options username and password do not apply with option " + ownName
+                                               + ": set the login on that client's RedisURI");
         }
-        if (c.getRedisClient() != null && c.getSslContextParameters() != null) {
-            throw new IllegalArgumentException("Option sslContextParameters does not apply with option redisClient:"
-                                               + " set the SslOptions on that client's ClientOptions");
+        if (own != null && c.getSslContextParameters() != null) {
+            throw new IllegalArgumentException("Option sslContextParameters does not apply with option " + ownName
+                                               + ": set the SslOptions on that client's ClientOptions");
         }
-        if (c.getRedisClient() == null) {
-            // a malformed URL or login fails here, not on the first message; the error masks the password
-            io.lettuce.core.RedisURI uri = RedisConnections.redisUri(c.getRedisUrl(), c.getUsername(), c.getPassword());
-            if (c.getSslContextParameters() != null) {
-                if (!uri.isSsl()) {
-                    throw new IllegalArgumentException("Option sslContextParameters needs a TLS redisUrl (rediss://),"
-                                                       + " not '" + RedisConnections.maskUrl(c.getRedisUrl()) + "'");
-                }
-                // a key or trust store that cannot be read fails here too
-                RqComponent.sslOptions(c.getSslContextParameters(), getCamelContext());
+        if (own != null) {
+            RedisMode mode = RedisMode.resolve(c.getRedisMode(), c.redisModeExplicit(), null);
+            RedisMode given = c.getRedisClusterClient() != null ? RedisMode.CLUSTER : null;
+            if (given == RedisMode.CLUSTER && c.redisModeExplicit() && mode != RedisMode.CLUSTER) {
+                throw new IllegalArgumentException("Option redisMode=" + mode.optionValue()
+                                                   + " contradicts option redisClusterClient, which means cluster");
             }
+            if (given == null && mode == RedisMode.CLUSTER) {
+                throw new IllegalArgumentException("Option redisMode=cluster needs a RedisClusterClient: set option"
+                                                   + " redisClusterClient instead of redisClient");
+            }
+            redisMode = given == null ? mode : given;
+            return;
+        }
+        // a malformed URL, login or mode fails here, not on the first message; the error masks the password
+        redisMode = RedisMode.resolve(c.getRedisMode(), c.redisModeExplicit(), c.getRedisUrl());
+        java.util.List<io.lettuce.core.RedisURI> uris = redisMode == RedisMode.CLUSTER
+                ? RedisConnections.seedUris(c.getRedisUrl(), c.getUsername(), c.getPassword())
+                : java.util.List.of(RedisConnections.redisUri(c.getRedisUrl(), c.getUsername(), c.getPassword()));
+        if (c.getSslContextParameters() != null) {
+            if (uris.stream().anyMatch(uri -> !uri.isSsl())) {
+                throw new IllegalArgumentException("Option sslContextParameters needs a TLS redisUrl (rediss://),"
+                                                   + " not '" + RedisConnections.maskUrl(c.getRedisUrl()) + "'");
+            }
+            // a key or trust store that cannot be read fails here too
+            RqComponent.sslOptions(c.getSslContextParameters(), getCamelContext());
         }
     }
 
@@ -438,8 +467,14 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     /** The Redis server as it may be shown: the URL with its password masked. */
     public String redisServer() {
-        return configuration.getRedisClient() != null ? "the application's RedisClient"
-                : RedisConnections.maskUrl(configuration.getRedisUrl());
+        if (configuration.getRedisClusterClient() != null) {
+            return "the application's RedisClusterClient";
+        }
+        if (configuration.getRedisClient() != null) {
+            return "the application's RedisClient";
+        }
+        String url = RedisConnections.maskUrl(configuration.getRedisUrl());
+        return redisMode == RedisMode.CLUSTER ? "cluster " + url : url;
     }
 
     /** {@code text} with this endpoint's passwords (option password, or in redisUrl) masked, to show it safely. */
@@ -459,6 +494,10 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     RqOperation operation() {
         return operation;
+    }
+
+    RedisMode redisMode() {
+        return redisMode;
     }
 
     Class<?> jobType() {

@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 /**
  * The job state machine of one queue. Each method is one transition, and each transition is one
@@ -58,11 +60,26 @@ public final class JobStore {
     private static final LuaScript WAKE = LuaScript.load("wake");
 
     private final QueueKeys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
 
-    public JobStore(StatefulRedisConnection<String, String> connection, QueueKeys keys) {
+    /**
+     * @param connection to one server (standalone, or the master found through Sentinel), or to a Redis
+     *                   Cluster, which routes each script to the node that owns the queue's slot
+     */
+    public JobStore(StatefulConnection<String, String> connection, QueueKeys keys) {
         this.keys = keys;
-        this.redis = connection.async();
+        this.redis = commandsOf(connection);
+    }
+
+    /** The asynchronous commands of either kind of connection: both kinds offer every command used here. */
+    static RedisClusterAsyncCommands<String, String> commandsOf(StatefulConnection<String, String> connection) {
+        if (connection instanceof StatefulRedisConnection<String, String> server) {
+            return server.async();
+        }
+        if (connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
+            return cluster.async();
+        }
+        throw new IllegalArgumentException("Unsupported Redis connection: " + connection.getClass().getName());
     }
 
     public QueueKeys keys() {
@@ -99,8 +116,17 @@ public final class JobStore {
         String[] args = new String[2 + jobs.size() * 7];
         args[0] = keys.jobPrefix();
         args[1] = Integer.toString(jobs.size());
+        // the job hashes are declared too: the script checks each against the prefix and the id
+        String[] scriptKeys = new String[5 + jobs.size()];
+        scriptKeys[0] = keys.ready();
+        scriptKeys[1] = keys.scheduled();
+        scriptKeys[2] = keys.wake();
+        scriptKeys[3] = keys.failed();
+        scriptKeys[4] = keys.completed();
+        int k = 5;
         int i = 2;
         for (NewJob job : jobs) {
+            scriptKeys[k++] = keys.job(job.id());
             args[i++] = job.id();
             args[i++] = job.body();
             args[i++] = job.enc();
@@ -109,8 +135,7 @@ public final class JobStore {
             args[i++] = job.delayMs() >= 0 ? Long.toString(job.delayMs()) : "";
             args[i++] = job.runAtMs() >= 0 ? Long.toString(job.runAtMs()) : "";
         }
-        return ENQUEUE.run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.scheduled(), keys.wake(), keys.failed(), keys.completed() }, args);
+        return ENQUEUE.run(redis, ScriptOutputType.MULTI, scriptKeys, args);
     }
 
     /**
@@ -256,12 +281,16 @@ public final class JobStore {
         String[] args = new String[2 + leases.size() * 2];
         args[0] = keys.jobPrefix();
         args[1] = Long.toString(leaseMs);
+        String[] scriptKeys = new String[1 + leases.size()];
+        scriptKeys[0] = keys.active();
+        int key = 1;
         int i = 2;
         for (JobLease lease : leases) {
+            scriptKeys[key++] = keys.job(lease.id());
             args[i++] = lease.id();
             args[i++] = Long.toString(lease.token());
         }
-        return EXTEND_LEASE.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.active() }, args)
+        return EXTEND_LEASE.<List<Object>> run(redis, ScriptOutputType.MULTI, scriptKeys, args)
                 .thenApply(r -> {
                     List<JobLease> lost = new ArrayList<>(r.size() / 2);
                     for (int k = 0; k + 1 < r.size(); k += 2) {
@@ -418,11 +447,11 @@ public final class JobStore {
      * behind) of at most {@code timeoutMs}. Needs a connection of its own: a blocking command would stall
      * everything pipelined behind it on the shared connection. The future holds true if a marker was taken.
      */
-    public CompletableFuture<Boolean> awaitWork(StatefulRedisConnection<String, String> blockingConnection,
+    public CompletableFuture<Boolean> awaitWork(StatefulConnection<String, String> blockingConnection,
             long timeoutMs) {
         // at least 10 ms: Redis 6.2 reads a BLPOP timeout of 0.001 s as "block forever"
         double seconds = Math.max(timeoutMs, 10) / 1000.0;
-        return blockingConnection.async().blpop(seconds, keys.wake()).toCompletableFuture()
+        return commandsOf(blockingConnection).blpop(seconds, keys.wake()).toCompletableFuture()
                 .thenApply(marker -> marker != null && marker.hasValue());
     }
 

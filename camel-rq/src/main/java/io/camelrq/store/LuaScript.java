@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionException;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 /**
  * One state transition's Lua script, loaded from {@code io/camelrq/lua/<name>.lua} and run by SHA.
@@ -65,7 +65,7 @@ final class LuaScript {
         return sha;
     }
 
-    <T> CompletableFuture<T> run(RedisAsyncCommands<String, String> redis, ScriptOutputType type,
+    <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, ScriptOutputType type,
             String[] keys, String... args) {
         CompletableFuture<T> bySha = redis.<T> evalsha(sha, type, keys, args).toCompletableFuture();
         return bySha.exceptionallyCompose(error -> {

@@ -2,6 +2,10 @@ package io.camelrq.store;
 
 import java.time.Duration;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -12,13 +16,18 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 
 /**
- * The Redis connections of one server: one shared, pipelined connection for every transition, and
- * dedicated connections for consumers blocking on a wake-up.
+ * The Redis connections of one server, Sentinel group or Redis Cluster: one shared, pipelined connection for
+ * every transition, and dedicated connections for consumers blocking on a wake-up. On a cluster, each
+ * connection routes a command to the node that owns its key's slot (every script's keys share one slot) and
+ * the client refreshes the topology periodically and whenever a redirect or failed reconnect says it changed.
  *
  * <p>A client we create fails fast rather than hang: commands time out after {@code commandTimeout},
  * and while disconnected they are rejected at once instead of being buffered in memory. It reconnects
@@ -26,14 +35,29 @@ import io.lettuce.core.resource.ClientResources;
  */
 public final class RedisConnections implements AutoCloseable {
 
-    private final RedisClient client;
+    /**
+     * How often a cluster client re-reads the topology anyway. Failovers and slot moves are caught sooner by
+     * the adaptive triggers (MOVED, ASK, failed reconnects, unknown nodes); this catches the rest.
+     */
+    static final Duration CLUSTER_REFRESH_PERIOD = Duration.ofSeconds(30);
+    /**
+     * Shortest time between two adaptive topology refreshes. Lettuce's default, 30 s, would leave a failover
+     * seen by the first failed reconnect (often before the replica took over) unnoticed for 30 s.
+     */
+    static final Duration CLUSTER_ADAPTIVE_REFRESH_TIMEOUT = Duration.ofSeconds(1);
+
+    /** Most commands one cluster node connection holds while it (re)connects; beyond, they fail at once. */
+    static final int CLUSTER_REQUEST_QUEUE = 10_000;
+
+    /** A RedisClient or a RedisClusterClient. */
+    private final AbstractRedisClient client;
     private final boolean ownsClient;
     private final Duration commandTimeout;
-    /** The server, for diagnosing a refused connect; null for an application's own client. */
+    /** The server, for diagnosing a refused connect; null for a cluster or an application's own client. */
     private final RedisURI uri;
-    private volatile StatefulRedisConnection<String, String> shared;
+    private volatile StatefulConnection<String, String> shared;
 
-    private RedisConnections(RedisClient client, boolean ownsClient, Duration commandTimeout, RedisURI uri) {
+    private RedisConnections(AbstractRedisClient client, boolean ownsClient, Duration commandTimeout, RedisURI uri) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.commandTimeout = commandTimeout;
@@ -47,15 +71,45 @@ public final class RedisConnections implements AutoCloseable {
      */
     public static RedisConnections create(String redisUrl, String username, String password, ClientResources resources,
                                           Duration commandTimeout) {
-        return create(redisUrl, username, password, null, resources, commandTimeout);
+        return create(redisUrl, RedisMode.resolve(null, false, redisUrl), username, password, null, resources,
+                commandTimeout);
     }
 
     /**
+     * @param mode       standalone and sentinel use a RedisClient (Lettuce finds the master through the
+     *                   sentinels on every connect); cluster a RedisClusterClient seeded with every URL of
+     *                   {@code redisUrl}
      * @param sslOptions how to set up TLS for a rediss:// URL (trust, client certificate); {@code null} for
      *                   Lettuce's defaults, the JVM's trust store and no client certificate
      */
-    public static RedisConnections create(String redisUrl, String username, String password, SslOptions sslOptions,
-                                          ClientResources resources, Duration commandTimeout) {
+    public static RedisConnections create(String redisUrl, RedisMode mode, String username, String password,
+                                          SslOptions sslOptions, ClientResources resources, Duration commandTimeout) {
+        if (mode == RedisMode.CLUSTER) {
+            List<RedisURI> seeds = seedUris(redisUrl, username, password);
+            seeds.forEach(seed -> seed.setTimeout(commandTimeout));
+            RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
+            ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+            if (sslOptions != null) {
+                options.sslOptions(sslOptions);
+            }
+            cluster.setOptions(options
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(CLUSTER_REFRESH_PERIOD)
+                            .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(CLUSTER_ADAPTIVE_REFRESH_TIMEOUT)
+                            .build())
+                    .autoReconnect(true)
+                    // A cluster connection opens its node connections on first use, and would reject every
+                    // command sent while one is still connecting. So commands wait for the node instead, and
+                    // the command timeout still fails them in time; the bound keeps an outage from piling up
+                    // memory behind a node that is down.
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                    .requestQueueSize(CLUSTER_REQUEST_QUEUE)
+                    .timeoutOptions(TimeoutOptions.enabled())
+                    .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
+                    .build());
+            return new RedisConnections(cluster, true, commandTimeout, null);
+        }
         RedisURI uri = redisUri(redisUrl, username, password);
         uri.setTimeout(commandTimeout);
         RedisClient client = RedisClient.create(resources, uri);
@@ -71,6 +125,36 @@ public final class RedisConnections implements AutoCloseable {
                 .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
                 .build());
         return new RedisConnections(client, true, commandTimeout, uri);
+    }
+
+    /**
+     * The seed nodes of a cluster: {@code redisUrl} split at its commas, each with the login options applied.
+     * An entry without a scheme ({@code 10.0.0.2:6379}) takes the first entry's scheme.
+     *
+     * @throws IllegalArgumentException naming the entry (password masked) that does not parse
+     */
+    public static List<RedisURI> seedUris(String redisUrl, String username, String password) {
+        List<RedisURI> seeds = new ArrayList<>();
+        String scheme = null;
+        for (String part : redisUrl.split(",")) {
+            String seed = part.trim();
+            if (seed.isEmpty()) {
+                throw new IllegalArgumentException("Invalid value for option redisUrl: '" + maskUrl(redisUrl)
+                                                   + "' (an empty entry in the list of seed nodes)");
+            }
+            int at = seed.indexOf("://");
+            if (at < 0) {
+                seed = (scheme == null ? "redis" : scheme) + "://" + seed;
+            } else if (scheme == null) {
+                scheme = seed.substring(0, at);
+            }
+            if (seed.regionMatches(true, 0, "redis-sentinel", 0, "redis-sentinel".length())) {
+                throw new IllegalArgumentException("Invalid value for option redisUrl: '" + maskUrl(redisUrl)
+                                                   + "' (a cluster's seed nodes are redis:// or rediss:// URLs)");
+            }
+            seeds.add(redisUri(seed, username, password));
+        }
+        return seeds;
     }
 
     /**
@@ -130,6 +214,14 @@ public final class RedisConnections implements AutoCloseable {
     public static String maskUrl(String redisUrl) {
         if (redisUrl == null) {
             return null;
+        }
+        if (redisUrl.indexOf(',') >= 0 && redisUrl.indexOf("://") != redisUrl.lastIndexOf("://")) {
+            // a cluster's seed nodes, each a URL that may carry a login of its own
+            List<String> masked = new ArrayList<>();
+            for (String seed : redisUrl.split(",", -1)) {
+                masked.add(maskUrl(seed));
+            }
+            return String.join(",", masked);
         }
         int scheme = redisUrl.indexOf("://");
         int start = scheme < 0 ? 0 : scheme + 3;
@@ -194,9 +286,20 @@ public final class RedisConnections implements AutoCloseable {
         return secrets;
     }
 
-    /** Uses a client configured by the application; it stays the application's to shut down. */
-    public static RedisConnections using(RedisClient client, Duration commandTimeout) {
+    /**
+     * Uses a client configured by the application, a RedisClient or a RedisClusterClient; it stays the
+     * application's to shut down.
+     */
+    public static RedisConnections using(AbstractRedisClient client, Duration commandTimeout) {
+        if (!(client instanceof RedisClient) && !(client instanceof RedisClusterClient)) {
+            throw new IllegalArgumentException("Unsupported Redis client: " + client.getClass().getName());
+        }
         return new RedisConnections(client, false, commandTimeout, null);
+    }
+
+    /** Whether this talks to a Redis Cluster. */
+    public boolean isCluster() {
+        return client instanceof RedisClusterClient;
     }
 
     /**
@@ -204,8 +307,8 @@ public final class RedisConnections implements AutoCloseable {
      * While Lettuce reconnects by itself {@code isOpen()} is false; opening another connection then would
      * leave two, and the first one, reconnected, would never be closed.
      */
-    public StatefulRedisConnection<String, String> shared() {
-        StatefulRedisConnection<String, String> connection = shared;
+    public StatefulConnection<String, String> shared() {
+        StatefulConnection<String, String> connection = shared;
         if (connection == null || isGone(connection)) {
             synchronized (this) {
                 connection = shared;
@@ -230,9 +333,12 @@ public final class RedisConnections implements AutoCloseable {
      * asks the server what it answers to that login (AUTH), or to a client without one (PING). Only for
      * plain TCP to a standalone server, which the client was about to send the same login to anyway.
      */
-    private StatefulRedisConnection<String, String> connect() {
+    private StatefulConnection<String, String> connect() {
         try {
-            return client.connect(StringCodec.UTF8);
+            if (client instanceof RedisClusterClient cluster) {
+                return cluster.connect(StringCodec.UTF8);
+            }
+            return ((RedisClient) client).connect(StringCodec.UTF8);
         } catch (RedisConnectionException e) {
             // Lettuce reports a failed TLS handshake only as "Unable to connect to host:port", the handshake's
             // own message only in a cause, so an untrusted certificate would look like a network fault
@@ -307,16 +413,19 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /** Closed, or dropped by a client that does not reconnect (an application's client may be set up so). */
-    private static boolean isGone(StatefulRedisConnection<String, String> connection) {
+    private static boolean isGone(StatefulConnection<String, String> connection) {
         if (connection instanceof RedisChannelHandler<?, ?> handler && handler.isClosed()) {
             return true;
         }
         return !connection.isOpen() && !connection.getOptions().isAutoReconnect();
     }
 
-    /** A new connection for blocking commands that may wait up to {@code longestBlock}. */
-    public StatefulRedisConnection<String, String> openBlocking(Duration longestBlock) {
-        StatefulRedisConnection<String, String> connection = connect();
+    /**
+     * A new connection for blocking commands that may wait up to {@code longestBlock}. On a cluster it sends
+     * each command to the node that owns its key's slot, and follows that slot when it moves.
+     */
+    public StatefulConnection<String, String> openBlocking(Duration longestBlock) {
+        StatefulConnection<String, String> connection = connect();
         connection.setTimeout(commandTimeout.plus(longestBlock));
         return connection;
     }

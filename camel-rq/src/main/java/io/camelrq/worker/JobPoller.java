@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 import io.camelrq.store.ClaimResult;
 import io.camelrq.store.ClaimedJob;
 import io.camelrq.store.JobStore;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,16 +53,16 @@ public final class JobPoller {
 
     private final Supplier<JobStore> store;
     private final WorkerSettings settings;
-    private final Function<Duration, StatefulRedisConnection<String, String>> openBlocking;
+    private final Function<Duration, StatefulConnection<String, String>> openBlocking;
     private final ThreadLocal<Claimer> claimers = ThreadLocal.withInitial(Claimer::new);
     /** Connections for blocking waits, reused across polls; a blocking command needs a connection of its own. */
-    private final Queue<StatefulRedisConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
-    private final List<StatefulRedisConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
+    private final Queue<StatefulConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
+    private final List<StatefulConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
     /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
     private volatile boolean stopping;
 
     JobPoller(Supplier<JobStore> store, WorkerSettings settings,
-            Function<Duration, StatefulRedisConnection<String, String>> openBlocking) {
+            Function<Duration, StatefulConnection<String, String>> openBlocking) {
         this.store = store;
         this.settings = settings;
         this.openBlocking = openBlocking;
@@ -146,7 +146,7 @@ public final class JobPoller {
      * sits out until then, and a marker it takes meanwhile is put back for another consumer.
      */
     private void awaitWork(JobStore jobs, long timeoutMs, boolean dueFirst) throws Exception {
-        StatefulRedisConnection<String, String> connection = idleWaitConnections.poll();
+        StatefulConnection<String, String> connection = idleWaitConnections.poll();
         if (connection == null) {
             connection = openBlocking.apply(settings.waitTimeout());
             waitConnections.add(connection);
@@ -155,7 +155,7 @@ public final class JobPoller {
                 return;
             }
         }
-        StatefulRedisConnection<String, String> waiting = connection;
+        StatefulConnection<String, String> waiting = connection;
         CompletableFuture<Boolean> wait = jobs.awaitWork(waiting, timeoutMs);
         try {
             // no job due sooner: let Redis end the wait (the margin covers its timer tick)
@@ -177,7 +177,7 @@ public final class JobPoller {
         }
     }
 
-    private void releaseWaitConnection(StatefulRedisConnection<String, String> connection, boolean healthy) {
+    private void releaseWaitConnection(StatefulConnection<String, String> connection, boolean healthy) {
         if (healthy && !stopping) {
             idleWaitConnections.add(connection);
         } else if (waitConnections.remove(connection)) {
@@ -189,7 +189,7 @@ public final class JobPoller {
     /** Ends every blocking wait at once (stop, suspend, shutdown), so stopping never waits out waitTimeout. */
     public void endWaits() {
         stopping = true;
-        waitConnections.forEach(StatefulRedisConnection::closeAsync);
+        waitConnections.forEach(StatefulConnection::closeAsync);
         waitConnections.clear();
         idleWaitConnections.clear();
     }

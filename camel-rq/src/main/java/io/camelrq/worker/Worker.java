@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import io.camelrq.retry.RetryPolicy;
 import io.camelrq.store.ClaimedJob;
 import io.camelrq.store.JobStore;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.slf4j.Logger;
@@ -32,7 +32,7 @@ public final class Worker {
     private volatile ExecutorService deadLetterThreads;
 
     public Worker(Supplier<JobStore> store, WorkerSettings settings, WorkerEvents events, DeadLetters deadLetters,
-            Function<Duration, StatefulRedisConnection<String, String>> openBlocking) {
+            Function<Duration, StatefulConnection<String, String>> openBlocking) {
         this.settings = settings;
         this.leases = new LeaseKeeper(store, settings, inFlight);
         this.settler = new AttemptSettler(store, settings, events, deadLetters, inFlight, leases);

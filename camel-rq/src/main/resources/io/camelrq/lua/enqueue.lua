@@ -5,7 +5,10 @@
 -- KEYS[3] wake        list holding at most one marker; idle consumers BLPOP it
 -- KEYS[4] failed      zset id -> failed time (ms)
 -- KEYS[5] completed   zset id -> expiry time of the kept result (ms)
--- ARGV[1] job key prefix, e.g. "rq:{email}:job:" (same hash tag as KEYS)
+-- KEYS[6..5+N]        the job hash of each job, in the order of the jobs
+--                     (declared, so that a cluster proxy can route on them)
+-- ARGV[1] job key prefix, e.g. "rq:{email}:job:" (same hash tag as KEYS);
+--         each KEYS[5+i] must be this prefix followed by job i's id
 -- ARGV[2] number of jobs N; then 7 values per job:
 --   id, body, enc, headers ("" = none), retry ("" = none),
 --   delayMs ("" = none), runAtMs ("" = none; epoch millis, wins over delayMs)
@@ -37,6 +40,10 @@ if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 7 then
   return redis.error_reply('ERR enqueue: expected a job count then 7 values per job, got count '
     .. tostring(ARGV[2]) .. ' and ' .. (#ARGV - 2) .. ' values')
 end
+if #KEYS ~= 5 + n then
+  return redis.error_reply('ERR enqueue: expected 5 keys then one job key per job, got ' .. #KEYS
+    .. ' keys for ' .. n .. ' jobs')
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -51,7 +58,10 @@ local accepted = {}
 for i = 0, n - 1 do
   local base = 3 + i * 7
   local id = ARGV[base]
-  local key = prefix .. id
+  local key = KEYS[6 + i]
+  if key ~= prefix .. id then
+    return redis.error_reply('ERR enqueue: key ' .. key .. ' is not the hash of job ' .. id)
+  end
   local runAt, delay = ARGV[base + 6], ARGV[base + 5]
   local at = now
   if runAt ~= '' then

@@ -2,7 +2,9 @@
 -- consumer's in-flight jobs in one call (its heartbeat).
 --
 -- KEYS[1] active      zset id -> lease deadline (ms)
--- ARGV[1] job key prefix
+-- KEYS[2..] the job hash of each pair, in the order of the pairs (declared,
+--           so that a cluster proxy can route on them)
+-- ARGV[1] job key prefix; each KEYS[1+i] must be it followed by pair i's id
 -- ARGV[2] lease length in ms (visibility timeout, 1 or more)
 -- ARGV[3..] pairs of job id, attempt token
 --
@@ -22,6 +24,10 @@ if not leaseMs or leaseMs < 1 or leaseMs % 1 ~= 0 or #ARGV % 2 ~= 0 then
   return redis.error_reply('ERR extend_lease: expected a lease ms >= 1 then id, token pairs, got '
     .. tostring(ARGV[2]) .. ' and ' .. (#ARGV - 2) .. ' values')
 end
+if #KEYS ~= 1 + (#ARGV - 2) / 2 then
+  return redis.error_reply('ERR extend_lease: expected the active key then one job key per pair, got '
+    .. #KEYS .. ' keys for ' .. ((#ARGV - 2) / 2) .. ' pairs')
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -31,7 +37,11 @@ local leases = {}
 
 for i = 3, #ARGV, 2 do
   local id = ARGV[i]
-  local owner = redis.call('HMGET', prefix .. id, 'state', 'token')
+  local key = KEYS[1 + (i - 1) / 2]
+  if key ~= prefix .. id then
+    return redis.error_reply('ERR extend_lease: key ' .. key .. ' is not the hash of job ' .. id)
+  end
+  local owner = redis.call('HMGET', key, 'state', 'token')
   if owner[1] == 'active' and owner[2] == ARGV[i + 1] then
     leases[#leases + 1] = deadline
     leases[#leases + 1] = id

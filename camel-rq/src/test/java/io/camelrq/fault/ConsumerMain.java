@@ -25,7 +25,8 @@ import org.apache.camel.impl.DefaultCamelContext;
  * A consumer JVM for the fault-injection tests: one CamelContext with one {@code rq:} route, started by
  * {@link ChildJvm} as a separate process so that a test can SIGKILL it.
  *
- * <p>Arguments: {@code <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name> [recorderUrl]}. The
+ * <p>Arguments: {@code <redisUrl> <queue> <endpointOptions|-> <behavior> <workMs> <name> [recorderUrl]}, where
+ * {@code <queue>} may list several queues separated by commas, one route each. The
  * route records every run with its own Lettuce connection before it returns (so a kill between the record
  * and the component's ack shows up as a duplicate), in the Redis at {@code recorderUrl} (default: the
  * queue's own Redis). A test that breaks the queue's Redis gives the recorder a server of its own, so that
@@ -59,15 +60,13 @@ public final class ConsumerMain {
     static final String READY = "READY";
     static final long LATE_MS = 5600;
 
-    private final String queue;
     private final String behavior;
     private final long workMs;
     private final String name;
     private final RedisCommands<String, String> recorder;
     private final java.util.concurrent.atomic.AtomicLong attempts = new java.util.concurrent.atomic.AtomicLong();
 
-    private ConsumerMain(String queue, String behavior, long workMs, String name, RedisCommands<String, String> recorder) {
-        this.queue = queue;
+    private ConsumerMain(String behavior, long workMs, String name, RedisCommands<String, String> recorder) {
         this.behavior = behavior;
         this.workMs = workMs;
         this.name = name;
@@ -113,16 +112,21 @@ public final class ConsumerMain {
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
                 .build());
         StatefulRedisConnection<String, String> connection = client.connect();
-        ConsumerMain main = new ConsumerMain(queue, behavior, workMs, name, connection.sync());
+        ConsumerMain main = new ConsumerMain(behavior, workMs, name, connection.sync());
 
         RqComponent rq = new RqComponent();
         rq.getConfiguration().setRedisUrl(redisUrl);
         context.addComponent("rq", rq);
+        String[] queues = queue.split(",");
         String uri = "rq:" + queue + (options.isEmpty() ? "" : "?" + options);
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from(uri).routeId("fault-" + name).process(main::work);
+                for (String q : queues) {
+                    from("rq:" + q + (options.isEmpty() ? "" : "?" + options))
+                            .routeId("fault-" + name + (queues.length == 1 ? "" : "-" + q))
+                            .process(exchange -> main.work(exchange, q));
+                }
             }
         });
         context.start();
@@ -133,7 +137,7 @@ public final class ConsumerMain {
         new java.util.concurrent.CountDownLatch(1).await();
     }
 
-    private void work(Exchange exchange) throws Exception {
+    private void work(Exchange exchange, String queue) throws Exception {
         String id = exchange.getMessage().getHeader(RqConstants.JOB_ID, String.class);
         int attempt = exchange.getMessage().getHeader(RqConstants.ATTEMPT, Integer.class);
         switch (behavior) {
@@ -174,7 +178,7 @@ public final class ConsumerMain {
                     recorder.hincrby(key(queue, "runs"), id, 1);
                 }
             }
-            case "ledger" -> ledger(id, attempt);
+            case "ledger" -> ledger(queue, id, attempt);
             default -> throw new IllegalArgumentException("unknown behavior " + behavior);
         }
     }
@@ -183,7 +187,7 @@ public final class ConsumerMain {
      * One attempt under the ledger: its start is recorded (and an overlap, if another attempt of the job is
      * running), then the id's kind decides what it does, then its end is recorded, whatever the outcome.
      */
-    private void ledger(String id, int attempt) throws Exception {
+    private void ledger(String queue, String id, int attempt) throws Exception {
         String tag = name + ":" + attempt + ":" + attempts.incrementAndGet();
         Ledger.start(recorder, queue, tag, id);
         boolean ok = false;

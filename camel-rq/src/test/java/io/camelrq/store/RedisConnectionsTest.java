@@ -31,7 +31,7 @@ class RedisConnectionsTest {
             RedisConnections connections = RedisConnections.create(server.uri() + "?clientName=rq-leak", null, null,
                     resources, Duration.ofSeconds(2));
             try {
-                StatefulRedisConnection<String, String> first = connections.shared();
+                StatefulRedisConnection<String, String> first = (StatefulRedisConnection<String, String>) connections.shared();
                 assertThat(first.sync().ping()).isEqualTo("PONG");
                 assertThat(connectionsNamed(server, "rq-leak")).isEqualTo(1);
 
@@ -40,7 +40,7 @@ class RedisConnectionsTest {
                 server.restart();
                 // Redis is back, Lettuce has not reconnected yet: isOpen() is false
                 assertThat(first.isOpen()).isFalse();
-                StatefulRedisConnection<String, String> duringReconnect = connections.shared();
+                StatefulRedisConnection<String, String> duringReconnect = (StatefulRedisConnection<String, String>) connections.shared();
 
                 await().atMost(Duration.ofSeconds(15)).until(first::isOpen);
                 assertThat(first.sync().ping()).isEqualTo("PONG");
@@ -63,9 +63,9 @@ class RedisConnectionsTest {
             RedisConnections connections = RedisConnections.create(server.uri() + "?clientName=rq-closed", null, null,
                     resources, Duration.ofSeconds(2));
             try {
-                StatefulRedisConnection<String, String> first = connections.shared();
+                StatefulRedisConnection<String, String> first = (StatefulRedisConnection<String, String>) connections.shared();
                 first.close();
-                StatefulRedisConnection<String, String> second = connections.shared();
+                StatefulRedisConnection<String, String> second = (StatefulRedisConnection<String, String>) connections.shared();
                 assertThat(second).isNotSameAs(first);
                 assertThat(second.sync().ping()).isEqualTo("PONG");
                 await().atMost(Duration.ofSeconds(5)).until(() -> connectionsNamed(server, "rq-closed") == 1);
