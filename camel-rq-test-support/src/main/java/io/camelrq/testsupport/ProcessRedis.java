@@ -30,6 +30,10 @@ final class ProcessRedis implements Backend {
     private final Path dataDir;
     private final Duration startupTimeout;
     private final List<String> extraArgs;
+    /** A config file passed as the first argument (sentinels need one they can rewrite), or null. */
+    private final Path configFile;
+    /** Sentinel mode: {@code --sentinel}, no persistence options, log in {@code sentinel.log}. */
+    private final boolean sentinel;
     private final Path logFile;
     private final Path stdoutFile;
 
@@ -39,6 +43,11 @@ final class ProcessRedis implements Backend {
 
     ProcessRedis(Path binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
             Duration startupTimeout, List<String> extraArgs) {
+        this(binary, kind, port, appendOnly, appendFsync, dataDir, startupTimeout, extraArgs, null, false);
+    }
+
+    ProcessRedis(Path binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
+            Duration startupTimeout, List<String> extraArgs, Path configFile, boolean sentinel) {
         this.binary = binary;
         this.kind = kind;
         this.port = port;
@@ -47,7 +56,9 @@ final class ProcessRedis implements Backend {
         this.dataDir = dataDir;
         this.startupTimeout = startupTimeout;
         this.extraArgs = List.copyOf(extraArgs);
-        this.logFile = dataDir.resolve("redis.log");
+        this.configFile = configFile;
+        this.sentinel = sentinel;
+        this.logFile = dataDir.resolve(sentinel ? "sentinel.log" : "redis.log");
         this.stdoutFile = dataDir.resolve("redis-stdout.log");
     }
 
@@ -98,19 +109,29 @@ final class ProcessRedis implements Backend {
     private void startOnce() {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
+        if (configFile != null) {
+            // redis-server takes a config file only as its first argument
+            cmd.add(configFile.toAbsolutePath().toString());
+        }
+        if (sentinel) {
+            cmd.add("--sentinel");
+        }
         cmd.add("--port");
         cmd.add(Integer.toString(port));
         cmd.add("--bind");
         cmd.add(HOST);
         cmd.add("--protected-mode");
         cmd.add("no");
-        cmd.add("--save");
-        cmd.add("");
-        cmd.add("--appendonly");
-        cmd.add(appendOnly ? "yes" : "no");
-        if (appendOnly) {
-            cmd.add("--appendfsync");
-            cmd.add(appendFsync);
+        if (!sentinel) {
+            // a sentinel keeps no data set; its state lives in the config file it rewrites
+            cmd.add("--save");
+            cmd.add("");
+            cmd.add("--appendonly");
+            cmd.add(appendOnly ? "yes" : "no");
+            if (appendOnly) {
+                cmd.add("--appendfsync");
+                cmd.add(appendFsync);
+            }
         }
         cmd.add("--dir");
         cmd.add(dataDir.toAbsolutePath().toString());
@@ -149,8 +170,8 @@ final class ProcessRedis implements Backend {
             ProcessReaper.unregister(p);
             throw e;
         }
-        LOG.info("redis-server {} ({}) pid {} ready on {}:{} in {} ms", version, kind, p.pid(), HOST, port,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        LOG.info("redis-server {} ({}){} pid {} ready on {}:{} in {} ms", version, kind, sentinel ? " sentinel" : "",
+                p.pid(), HOST, port, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     private void awaitReady(Process p, long t0, long logOffset, long stdoutOffset) {

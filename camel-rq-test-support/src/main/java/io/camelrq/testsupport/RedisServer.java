@@ -258,6 +258,8 @@ public final class RedisServer implements AutoCloseable {
         private String kind;
         private Duration startupTimeout = Duration.ofSeconds(10);
         private final java.util.List<String> extraArgs = new java.util.ArrayList<>();
+        private Path configFile;
+        private boolean sentinel;
 
         private Builder() {
         }
@@ -328,6 +330,29 @@ public final class RedisServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A config file given to redis-server as its first argument, before the defaults and
+         * {@link #extraArgs}, which therefore win over it. Needs a local process. For
+         * {@link RedisSentinelGroup}, whose sentinels need a config file they can rewrite.
+         */
+        Builder configFile(Path configFile) {
+            this.configFile = configFile;
+            return this;
+        }
+
+        /**
+         * Runs {@code redis-server --sentinel} (needs {@link #configFile}): without the persistence options a
+         * sentinel has no use for, logging to {@code <dataDir>/sentinel.log}. Needs a local process.
+         */
+        Builder sentinel(boolean sentinel) {
+            this.sentinel = sentinel;
+            return this;
+        }
+
+        private boolean needsLocalProcess() {
+            return !extraArgs.isEmpty() || configFile != null || sentinel;
+        }
+
         /** How long to wait for the server to answer PING; default 10 s. */
         public Builder startupTimeout(Duration startupTimeout) {
             this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout");
@@ -344,6 +369,9 @@ public final class RedisServer implements AutoCloseable {
             if (appendFsync != null && !appendOnly) {
                 throw new IllegalStateException("appendFsync(\"" + appendFsync + "\") needs appendOnly(true)");
             }
+            if (sentinel && (configFile == null || appendOnly)) {
+                throw new IllegalStateException("a sentinel needs a config file and keeps no AOF");
+            }
             long t0 = System.nanoTime();
             String forced = normalizeKind(kind != null ? kind : firstNonBlank(
                     System.getProperty(KIND_PROPERTY), System.getenv(KIND_ENV)));
@@ -351,9 +379,10 @@ public final class RedisServer implements AutoCloseable {
             if (forced == null) {
                 server = startAuto();
             } else if (KIND_DOCKER.equals(forced)) {
-                if (!extraArgs.isEmpty()) {
-                    throw new IllegalStateException("Redis kind 'docker' was requested but extraArgs " + extraArgs
-                            + " need a local redis-server process");
+                if (needsLocalProcess()) {
+                    throw new IllegalStateException("Redis kind 'docker' was requested but "
+                            + (sentinel ? "sentinel mode" : configFile != null ? "a config file" : "extraArgs " + extraArgs)
+                            + " requires a local redis-server process");
                 }
                 if (!dockerAvailable()) {
                     throw new IllegalStateException("Redis kind 'docker' was requested but no Docker engine answers");
@@ -374,7 +403,7 @@ public final class RedisServer implements AutoCloseable {
         }
 
         private RedisServer startAuto() {
-            if (extraArgs.isEmpty() && dockerAvailable()) {
+            if (!needsLocalProcess() && dockerAvailable()) {
                 try {
                     return startDocker();
                 } catch (RuntimeException | LinkageError e) {
@@ -429,7 +458,7 @@ public final class RedisServer implements AutoCloseable {
                 for (int attempt = 1; ; attempt++) {
                     int p = port == 0 ? freePort() : port;
                     ProcessRedis backend = new ProcessRedis(binary, kindName, p, appendOnly, fsync(), dir,
-                            startupTimeout, extraArgs);
+                            startupTimeout, extraArgs, configFile, sentinel);
                     try {
                         backend.firstStart();
                         return new RedisServer(backend, appendOnly, fsync(), dir, owns);
