@@ -451,8 +451,59 @@ public final class JobStore {
             long timeoutMs) {
         // at least 10 ms: Redis 6.2 reads a BLPOP timeout of 0.001 s as "block forever"
         double seconds = Math.max(timeoutMs, 10) / 1000.0;
-        return commandsOf(blockingConnection).blpop(seconds, keys.wake()).toCompletableFuture()
-                .thenApply(marker -> marker != null && marker.hasValue());
+        CompletableFuture<io.lettuce.core.KeyValue<String, String>> popped;
+        try {
+            popped = waitCommands(blockingConnection).blpop(seconds, keys.wake()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            popped = CompletableFuture.failedFuture(e);
+        }
+        return popped.handle((marker, error) -> {
+            if (error != null) {
+                throw new java.util.concurrent.CompletionException(asOutageIfMoving(unwrap(error)));
+            }
+            return marker != null && marker.hasValue();
+        });
+    }
+
+    /**
+     * Where a blocking wait goes. On a cluster, straight to the node connection of the master that owns the
+     * queue's slot (as the cluster client currently knows it): a command routed through the cluster
+     * connection would get the node connection's own timeout, the command timeout, and a wait longer than
+     * that would always time out. The node connection is this blocking connection's alone, so it can take
+     * the blocking connection's longer timeout.
+     */
+    private RedisClusterAsyncCommands<String, String> waitCommands(StatefulConnection<String, String> connection) {
+        if (connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
+            int slot = io.lettuce.core.cluster.SlotHash.getSlot(keys.wake());
+            io.lettuce.core.cluster.models.partitions.RedisClusterNode owner =
+                    cluster.getPartitions().getMasterBySlot(slot);
+            if (owner == null) {
+                throw new io.lettuce.core.RedisException("No master of the cluster owns slot " + slot + " of queue "
+                                                         + keys.queue() + " right now");
+            }
+            StatefulRedisConnection<String, String> node = cluster.getConnection(owner.getUri().getHost(),
+                    owner.getUri().getPort());
+            node.setTimeout(cluster.getTimeout());
+            return node.async();
+        }
+        return commandsOf(connection);
+    }
+
+    /**
+     * A wait that Redis answered with MOVED or ASK (the slot is moving, or moved in a failover) or with a
+     * "cannot serve right now" code is an outage to wait out, not a refusal: the next poll asks again.
+     */
+    private static Throwable asOutageIfMoving(Throwable error) {
+        if (error instanceof io.lettuce.core.RedisCommandExecutionException && error.getMessage() != null) {
+            String message = error.getMessage();
+            int space = message.indexOf(' ');
+            String code = space < 0 ? message : message.substring(0, space);
+            if (code.equals("MOVED") || code.equals("ASK") || LuaScript.SERVER_UNAVAILABLE.contains(code)) {
+                return new io.lettuce.core.RedisException("Redis cannot serve the wait for work right now: "
+                                                          + message, error);
+            }
+        }
+        return error;
     }
 
     /** wake: puts a wake-up marker back (if none is there) for a marker taken but not acted on. */

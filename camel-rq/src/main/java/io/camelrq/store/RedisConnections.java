@@ -20,6 +20,8 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 
@@ -45,9 +47,6 @@ public final class RedisConnections implements AutoCloseable {
      * seen by the first failed reconnect (often before the replica took over) unnoticed for 30 s.
      */
     static final Duration CLUSTER_ADAPTIVE_REFRESH_TIMEOUT = Duration.ofSeconds(1);
-
-    /** Most commands one cluster node connection holds while it (re)connects; beyond, they fail at once. */
-    static final int CLUSTER_REQUEST_QUEUE = 10_000;
 
     /** A RedisClient or a RedisClusterClient. */
     private final AbstractRedisClient client;
@@ -99,12 +98,9 @@ public final class RedisConnections implements AutoCloseable {
                             .adaptiveRefreshTriggersTimeout(CLUSTER_ADAPTIVE_REFRESH_TIMEOUT)
                             .build())
                     .autoReconnect(true)
-                    // A cluster connection opens its node connections on first use, and would reject every
-                    // command sent while one is still connecting. So commands wait for the node instead, and
-                    // the command timeout still fails them in time; the bound keeps an outage from piling up
-                    // memory behind a node that is down.
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-                    .requestQueueSize(CLUSTER_REQUEST_QUEUE)
+                    // fail fast while a node is down, as on one server: a command, or a wait, for a dead
+                    // master must end at once, not sit out a reconnect that never comes
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .timeoutOptions(TimeoutOptions.enabled())
                     .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
                     .build());
@@ -336,7 +332,13 @@ public final class RedisConnections implements AutoCloseable {
     private StatefulConnection<String, String> connect() {
         try {
             if (client instanceof RedisClusterClient cluster) {
-                return cluster.connect(StringCodec.UTF8);
+                return connectToMasters(cluster.connect(StringCodec.UTF8));
+            }
+            if (uri != null && !uri.getSentinels().isEmpty()) {
+                // Master/Replica follows the sentinels' announcements (+switch-master): commands move to a
+                // new master as soon as the sentinels name it, not only when the old one drops the
+                // connection, which after a forced failover can take seconds, while it still takes writes
+                return MasterReplica.connect((RedisClient) client, StringCodec.UTF8, uri);
             }
             return ((RedisClient) client).connect(StringCodec.UTF8);
         } catch (RedisConnectionException e) {
@@ -362,6 +364,28 @@ public final class RedisConnections implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Opens the connection's node connections to every master now. A cluster connection opens them on first
+     * use, and under REJECT_COMMANDS it rejects a command whose node connection is still being opened; a
+     * master that appears later (a failover) is connected on first use, and a command that meets that is
+     * an outage of a moment, retried like any other.
+     */
+    private static StatefulRedisClusterConnection<String, String> connectToMasters(
+            StatefulRedisClusterConnection<String, String> connection) {
+        for (io.lettuce.core.cluster.models.partitions.RedisClusterNode node : connection.getPartitions()) {
+            if (node.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.UPSTREAM)
+                && !node.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.FAIL)) {
+                try {
+                    // by address: the connection that routing by slot picks for this master
+                    connection.getConnection(node.getUri().getHost(), node.getUri().getPort());
+                } catch (RuntimeException unreachable) {
+                    // connected on first use instead; a command meanwhile fails as an outage
+                }
+            }
+        }
+        return connection;
     }
 
     private static boolean answeredByRedis(Throwable error) {

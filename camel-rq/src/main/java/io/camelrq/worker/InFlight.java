@@ -19,9 +19,13 @@ final class InFlight {
         attempts.put(attempt.key(), attempt);
     }
 
-    /** Removes exactly this attempt; a newer attempt of the same job stays. */
-    void forget(Attempt attempt) {
-        attempts.remove(attempt.key(), attempt);
+    /**
+     * Removes exactly this attempt; a newer attempt of the same job stays.
+     *
+     * @return whether it was still tracked
+     */
+    boolean forget(Attempt attempt) {
+        return attempts.remove(attempt.key(), attempt);
     }
 
     Collection<Attempt> all() {

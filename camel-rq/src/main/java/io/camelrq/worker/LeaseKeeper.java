@@ -130,9 +130,9 @@ final class LeaseKeeper {
                     continue;
                 }
                 // no longer ours in Redis: if it has not started it must not start; if it runs, its result
-                // will not be recorded. Nothing to heartbeat any more.
-                inFlight.forget(attempt);
-                if (attempt.leaseLost()) {
+                // will not be recorded. Nothing to heartbeat any more. An attempt that is no longer tracked
+                // was settled while this call was under way (its ack ran first): finished, not lost.
+                if (inFlight.forget(attempt) && attempt.leaseLost()) {
                     LOG.warn("Queue {}: lost the lease of job {} (attempt {}); another consumer may run it",
                             settings.queue(), attempt.job().id(), attempt.job().attempt());
                 }
