@@ -312,7 +312,7 @@ public final class RedisConnections implements AutoCloseable {
                     if (connection != null) {
                         connection.close();
                     }
-                    connection = connect();
+                    connection = connect(true);
                     connection.setTimeout(commandTimeout);
                     shared = connection;
                 }
@@ -322,17 +322,19 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * Connects; a failed connect says why: a failed TLS handshake says so, and a refused login names Redis's
+     * Connects ({@code toEveryMaster}: on a cluster, opens the node connections to every master too); a
+     * failed connect says why: a failed TLS handshake says so, and a refused login names Redis's
      * own answer. When the login is refused during Lettuce's
      * handshake (a missing password on Redis 7: HELLO answers NOAUTH), Lettuce 7.7 reports only
      * "RedisHandshakeHandler not registered" (or "Connection closed prematurely"), so one plain connection
      * asks the server what it answers to that login (AUTH), or to a client without one (PING). Only for
      * plain TCP to a standalone server, which the client was about to send the same login to anyway.
      */
-    private StatefulConnection<String, String> connect() {
+    private StatefulConnection<String, String> connect(boolean toEveryMaster) {
         try {
             if (client instanceof RedisClusterClient cluster) {
-                return connectToMasters(cluster.connect(StringCodec.UTF8));
+                StatefulRedisClusterConnection<String, String> connection = cluster.connect(StringCodec.UTF8);
+                return toEveryMaster ? connectToMasters(connection) : connection;
             }
             if (uri != null && !uri.getSentinels().isEmpty()) {
                 // Master/Replica follows the sentinels' announcements (+switch-master): commands move to a
@@ -449,7 +451,8 @@ public final class RedisConnections implements AutoCloseable {
      * each command to the node that owns its key's slot, and follows that slot when it moves.
      */
     public StatefulConnection<String, String> openBlocking(Duration longestBlock) {
-        StatefulConnection<String, String> connection = connect();
+        // on a cluster, a wait opens the node connection of its queue's master itself (JobStore.awaitWork)
+        StatefulConnection<String, String> connection = connect(false);
         connection.setTimeout(commandTimeout.plus(longestBlock));
         return connection;
     }

@@ -92,6 +92,7 @@ class SentinelFailoverFaultTest {
             long forcedAt = System.nanoTime();
             RedisServer second = group.failover(Duration.ofSeconds(60));
             long forcedNanos = System.nanoTime() - forcedAt;
+            java.time.Duration named = group.lastPromotionTime();
             int afterForced = acked.size();
             Fault.awaitTrue("enqueues on the new master", Duration.ofSeconds(60),
                     () -> acked.size() >= afterForced + PER_PHASE);
@@ -123,9 +124,10 @@ class SentinelFailoverFaultTest {
             long duplicates = runs.values().stream().mapToLong(r -> r.get() - 1).sum();
             Fault.summary(String.format(java.util.Locale.ROOT,
                     "sentinel-failover: 1 master, 1 replica, 3 sentinels; %d enqueues acknowledged, %d sends failed;"
-                    + " SENTINEL FAILOVER took %s, the SIGKILLed master was replaced in %s; lost %d acknowledged"
+                    + " SENTINEL FAILOVER: the sentinels named the new master after %s, the old one was demoted after %s;"
+                    + " the SIGKILLed master was replaced in %s; lost %d acknowledged"
                     + " before the kill (sent to a master that lost them), 0 after; %d ran twice; the idle consumer woke in %s; total %s",
-                    acked.size(), failedSends.size(), Fault.secs(forcedNanos), Fault.secs(killNanos), lostBeforeKill,
+                    acked.size(), failedSends.size(), Fault.secs(named.toNanos()), Fault.secs(forcedNanos), Fault.secs(killNanos), lostBeforeKill,
                     duplicates, Fault.secs(idleWakeNanos), Fault.secs(System.nanoTime() - t0)));
 
             assertThat(second.port()).isNotEqualTo(first.port());
