@@ -129,15 +129,18 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
         }
     }
 
-    /** The connections for this configuration's server; endpoints on the same server share them. */
-    RedisConnections connectionsFor(RqConfiguration config, Duration commandTimeout) {
+    /**
+     * The connections for this configuration's server; endpoints on the same server share them.
+     *
+     * @param mode how to reach it, as the endpoint resolved it from the options
+     */
+    RedisConnections connectionsFor(RqConfiguration config, RedisMode mode, Duration commandTimeout) {
         io.lettuce.core.AbstractRedisClient own = config.getRedisClusterClient() != null ? config.getRedisClusterClient()
                 : config.getRedisClient();
         if (own != null) {
             String key = "client@" + System.identityHashCode(own) + "|" + commandTimeout;
             return connections.computeIfAbsent(key, k -> RedisConnections.using(own, commandTimeout));
         }
-        RedisMode mode = RedisMode.resolve(config.getRedisMode(), config.redisModeExplicit(), config.getRedisUrl());
         ServerKey key = new ServerKey(config.getRedisUrl(), mode, config.getUsername(), config.getPassword(),
                 config.getSslContextParameters(), commandTimeout);
         return connections.computeIfAbsent(key, k -> RedisConnections.create(config.getRedisUrl(), mode,

@@ -265,7 +265,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
     }
 
     RedisConnections connections() {
-        return ((RqComponent) getComponent()).connectionsFor(configuration, commandTimeout);
+        return ((RqComponent) getComponent()).connectionsFor(configuration, redisMode, commandTimeout);
     }
 
     @Override

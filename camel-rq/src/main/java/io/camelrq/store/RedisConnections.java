@@ -1,7 +1,6 @@
 package io.camelrq.store;
 
 import java.time.Duration;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,8 +20,8 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.resource.ClientResources;
 
 /**
@@ -75,9 +74,9 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * @param mode       standalone and sentinel use a RedisClient (Lettuce finds the master through the
-     *                   sentinels on every connect); cluster a RedisClusterClient seeded with every URL of
-     *                   {@code redisUrl}
+     * @param mode       standalone and sentinel use a RedisClient (for sentinel, through Lettuce's
+     *                   Master/Replica connection, which follows the master the sentinels announce); cluster a
+     *                   RedisClusterClient seeded with every URL of {@code redisUrl}
      * @param sslOptions how to set up TLS for a rediss:// URL (trust, client certificate); {@code null} for
      *                   Lettuce's defaults, the JVM's trust store and no client certificate
      */
@@ -132,7 +131,7 @@ public final class RedisConnections implements AutoCloseable {
     public static List<RedisURI> seedUris(String redisUrl, String username, String password) {
         List<RedisURI> seeds = new ArrayList<>();
         String scheme = null;
-        for (String part : redisUrl.split(",")) {
+        for (String part : redisUrl.split(",", -1)) {
             String seed = part.trim();
             if (seed.isEmpty()) {
                 throw new IllegalArgumentException("Invalid value for option redisUrl: '" + maskUrl(redisUrl)
