@@ -149,9 +149,12 @@ public class RqConfiguration implements Cloneable {
               description = "Number of threads that claim and process jobs.")
     private int concurrentConsumers = 1;
 
-    @UriParam(label = "consumer", defaultValue = "10",
-              description = "Most jobs one thread claims in one poll; at most 1000.")
-    private int maxMessagesPerPoll = 10;
+    @UriParam(label = "consumer", defaultValue = "100",
+              description = "Most jobs one thread claims in one poll; at most 1000. Each thread adapts its claims"
+                            + " below this: 10 at first, doubling while full batches run in under 50 ms, halving"
+                            + " when one takes over 200 ms, so fast jobs are claimed in few round trips and slow"
+                            + " jobs are not held back from other consumers.")
+    private int maxMessagesPerPoll = 100;
 
     @UriParam(label = "consumer",
               description = "Fully qualified class name: the job's JSON body is unmarshalled into it with Jackson."

@@ -70,7 +70,7 @@ public final class Benchmarks {
 
     static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6");
     /** Every row a complete run reports, in order. */
-    public static final List<String> ROW_IDS = List.of("1a", "1b", "2a", "2b", "2c", "3a", "3b", "4a", "4b", "5",
+    public static final List<String> ROW_IDS = List.of("1a", "1b", "1c", "1d", "2a", "2b", "2c", "3a", "3b", "4a", "4b", "5",
             "6");
 
     private static final long LEASE_MS = 30_000;
@@ -272,6 +272,9 @@ public final class Benchmarks {
         DefaultCamelContext context = camel(new RouteBuilder() {
             @Override
             public void configure() {
+                // every consumer option at its default: what a user gets without tuning
+                from("rq:e2e").routeId(DEFAULT_DRAIN).autoStartup(false).process(exchange -> {
+                });
                 for (int consumers : size.sweepConsumers()) {
                     for (int batch : size.sweepBatches()) {
                         // waitTimeout=1s only bounds how long stopping a route can take; it does not
@@ -287,6 +290,7 @@ public final class Benchmarks {
         Map<Integer, Map<Integer, Double>> sweep = new TreeMap<>();
         double best = 0;
         String bestConfig = "";
+        RedisProbe.Cost defaults;
         try {
             // warm-up, not recorded
             drainCamel(context, drainRoute(last(size.sweepConsumers()), last(size.sweepBatches())),
@@ -305,6 +309,11 @@ public final class Benchmarks {
                     }
                 }
             }
+            // last, so that it runs as warm as the best point of the sweep
+            defaults = drainCamel(context, DEFAULT_DRAIN, n);
+            costs.put("1 e2e camel-rq, default options", defaults);
+            log("  camel-rq, default consumer options: %,.0f jobs/s, %.3f script calls/job", defaults.perSecond(),
+                    defaults.scriptCallsPerJob());
         } finally {
             context.stop();
         }
@@ -334,6 +343,16 @@ public final class Benchmarks {
         double single = sweep.get(largest).get(1);
         report.add(new Row("1b", "end-to-end throughput, 1 consumer thread, mmpp=" + largest, single, rate(single),
                 "(info)", null, rate(bareRates.get(1)) + " (1 thread)", single / bareRates.get(1)));
+        double byDefault = defaults.perSecond();
+        report.add(new Row("1c", "end-to-end throughput, default consumer options", byDefault, rate(byDefault),
+                "≥ 0.5 of bare", byDefault >= 0.5 * bareBest, rate(bareBest) + " (" + bareBestThreads
+                        + (bareBestThreads == 1 ? " thread)" : " threads)"), byDefault / bareBest));
+        double callsPerJob = defaults.scriptCallsPerJob();
+        RedisProbe.Cost bareCost = costs.get("1 e2e bare threads=" + bareBestThreads + " batch=100");
+        report.add(new Row("1d", "script calls per job, end to end, default consumer options", callsPerJob,
+                String.format(Locale.ROOT, "%.3f", callsPerJob), "≤ 0.1", callsPerJob <= 0.1,
+                String.format(Locale.ROOT, "%.3f", bareCost.scriptCallsPerJob()),
+                bareCost.scriptCallsPerJob() == 0 ? 0 : callsPerJob / bareCost.scriptCallsPerJob()));
 
         StringBuilder md = new StringBuilder("## 1. End-to-end throughput sweep (jobs/s)\n\n");
         md.append("Each point: ").append(n).append(" jobs pre-filled (queue paused), then resumed and drained by a"
@@ -359,6 +378,8 @@ public final class Benchmarks {
                     perJobAckRates, "- Redis " + probe.version());
         }
     }
+
+    private static final String DEFAULT_DRAIN = "drain-defaults";
 
     private static int last(List<Integer> values) {
         return values.get(values.size() - 1);

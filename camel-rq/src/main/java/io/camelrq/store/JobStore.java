@@ -39,6 +39,8 @@ public final class JobStore {
      * expired completed entries (ack). A larger backlog shrinks over the next calls.
      */
     static final int TRIM_LIMIT = 1000;
+    /** Most acks in one coalesced script call. */
+    static final int ACK_CHUNK = 500;
 
     private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
     private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due");
@@ -61,6 +63,9 @@ public final class JobStore {
 
     private final QueueKeys keys;
     private final RedisClusterAsyncCommands<String, String> redis;
+    /** One per result TTL, since one ack call keeps every job it acks for the same time. */
+    private final java.util.Map<Long, CallCoalescer<JobLease, Boolean>> ackCoalescers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param connection to one server (standalone, or the master found through Sentinel), or to a Redis
@@ -215,13 +220,42 @@ public final class JobStore {
      * ack: the attempt succeeded. With {@code resultTtlMs > 0} the job is kept in completed until its hash
      * expires. Returns false when the token no longer owns the job (stale attempt); a repeated ack is stale,
      * so an ack whose reply was lost can be sent again.
+     *
+     * <p>Acks are coalesced: one sent while another ack call of this store is under way waits for it and goes
+     * with the others that arrived meanwhile, in one script call (at most {@link #ACK_CHUNK}). A lone ack goes
+     * out at once. So a consumer that finishes jobs faster than a round trip sends far fewer calls than jobs.
      */
     public CompletableFuture<Boolean> ack(String id, long token, long resultTtlMs) {
         requireAtLeast(resultTtlMs, 0, "resultTtlMs");
-        return ACK.<Long> run(redis, ScriptOutputType.INTEGER,
-                new String[] { keys.job(id), keys.active(), keys.completed() },
-                id, Long.toString(token), Long.toString(resultTtlMs), Integer.toString(TRIM_LIMIT))
-                .thenApply(r -> r == 1L);
+        return ackCoalescers.computeIfAbsent(resultTtlMs,
+                ttl -> new CallCoalescer<JobLease, Boolean>(leases -> ackAll(leases, ttl), ACK_CHUNK))
+                .submit(new JobLease(id, token));
+    }
+
+    /** ack for several attempts in one script call: one flag per attempt, in order. */
+    CompletableFuture<List<Boolean>> ackAll(List<JobLease> leases, long resultTtlMs) {
+        requireAtLeast(resultTtlMs, 0, "resultTtlMs");
+        String[] scriptKeys = new String[2 + leases.size()];
+        scriptKeys[0] = keys.active();
+        scriptKeys[1] = keys.completed();
+        String[] args = new String[3 + leases.size() * 2];
+        args[0] = keys.jobPrefix();
+        args[1] = Long.toString(resultTtlMs);
+        args[2] = Integer.toString(TRIM_LIMIT);
+        int key = 2;
+        int i = 3;
+        for (JobLease lease : leases) {
+            scriptKeys[key++] = keys.job(lease.id());
+            args[i++] = lease.id();
+            args[i++] = Long.toString(lease.token());
+        }
+        return ACK.<List<Object>> run(redis, ScriptOutputType.MULTI, scriptKeys, args).thenApply(r -> {
+            List<Boolean> acked = new ArrayList<>(r.size());
+            for (Object flag : r) {
+                acked.add(asLong(flag) == 1L);
+            }
+            return acked;
+        });
     }
 
     /**

@@ -35,11 +35,48 @@ public final class JobPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPoller.class);
 
+    /** The batch size a claimer starts with, and returns to only by shrinking. */
+    static final int FIRST_BATCH = 10;
+    /**
+     * How much work one batch should hold for its thread: a batch that ran faster than half of this grows, one
+     * that ran longer than twice this shrinks. Claimed jobs wait in their batch, out of reach of other
+     * consumers, so this also bounds how long a batch can keep jobs from an idle consumer elsewhere.
+     */
+    static final long BATCH_TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     /** One polling thread's claim state. */
     private static final class Claimer {
         final String id = UUID.randomUUID().toString();
         long seq;
         long lastReceived;
+        /** The size of this thread's next claim, adapted to how fast its batches run; 0 before the first. */
+        int batch;
+        int lastClaimed;
+        long lastReturnedNanos;
+
+        /**
+         * Doubles the batch while full batches run in under half the target (a backlog, and fast jobs: fewer
+         * claims per job), halves it when a batch ran over twice the target (slow jobs: others get a share).
+         */
+        int nextBatch(int maxJobs, long now) {
+            if (batch == 0) {
+                batch = Math.min(FIRST_BATCH, maxJobs);
+            } else if (lastClaimed > 0 && lastReturnedNanos > 0) {
+                long took = now - lastReturnedNanos;
+                if (took > 2 * BATCH_TARGET_NANOS) {
+                    batch = Math.max(1, batch / 2);
+                } else if (lastClaimed >= batch && took < BATCH_TARGET_NANOS / 2) {
+                    batch = (int) Math.min((long) batch * 2, maxJobs);
+                }
+            }
+            batch = Math.max(1, Math.min(batch, maxJobs));
+            return batch;
+        }
+
+        void returned(int claimed) {
+            lastClaimed = claimed;
+            lastReturnedNanos = System.nanoTime();
+        }
     }
 
     /**
@@ -70,12 +107,22 @@ public final class JobPoller {
 
     /**
      * Claims up to {@code maxJobs}, waiting for work first when there is none and {@code mayWait} says so.
+     * Each polling thread claims an adaptive share of that: {@value #FIRST_BATCH} at first, doubling while
+     * full batches run fast, halving when one runs slow (see {@link #BATCH_TARGET_NANOS}).
      *
      * @throws Exception the Redis failure; see {@link RedisFailures} to tell an outage from a refusal
      */
     public Batch poll(int maxJobs, BooleanSupplier mayWait) throws Exception {
         JobStore jobs = store.get();
         long sent = System.nanoTime();
+        Claimer claimer = claimers.get();
+        int size = claimer.nextBatch(maxJobs, sent);
+        Batch batch = poll(jobs, size, sent, mayWait);
+        claimer.returned(batch.jobs().size());
+        return batch;
+    }
+
+    private Batch poll(JobStore jobs, int maxJobs, long sent, BooleanSupplier mayWait) throws Exception {
         ClaimResult claim = claim(jobs, maxJobs);
         if (claim.jobs().isEmpty() && !stopping && mayWait.getAsBoolean()) {
             long waitTimeoutMs = settings.waitTimeout().toMillis();

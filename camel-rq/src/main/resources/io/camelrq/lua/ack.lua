@@ -1,59 +1,104 @@
--- ack: active -> gone (default) or completed (kept for resultTtl).
+-- ack: active -> gone (default) or completed (kept for resultTtl), for one
+-- or more attempts of one queue in one call (the acks that finished while
+-- the previous call was under way: see JobStore.ack).
 --
--- KEYS[1] job hash
--- KEYS[2] active      zset id -> lease deadline (ms)
--- KEYS[3] completed   zset id -> expiry time of the kept result (ms)
--- ARGV[1] job id
--- ARGV[2] attempt token handed out by claim
--- ARGV[3] result TTL in ms (0 = delete the job now)
--- ARGV[4] most expired entries of completed to unlist in this call (any
+-- KEYS[1] active      zset id -> lease deadline (ms)
+-- KEYS[2] completed   zset id -> expiry time of the kept result (ms)
+-- KEYS[3..2+N]        the job hash of each attempt, in the order of the pairs
+-- ARGV[1] job key prefix; each KEYS[2+i] must be it followed by pair i's id
+-- ARGV[2] result TTL in ms (0 = delete the job now)
+-- ARGV[3] most expired entries of completed to unlist in this call (any
 --         consumer's: every ack trims, whatever its own TTL)
+-- ARGV[4..] N pairs: job id, attempt token handed out by claim
 --
--- Returns 1, or 0 when the token no longer owns the job (a stale attempt:
--- its lease expired and the job was recovered, or it was purged). A stale
--- ack changes nothing, so an ack whose reply was lost can be sent again.
+-- Returns one integer per pair: 1, or 0 when the token no longer owns the
+-- job (a stale attempt: its lease expired and the job was recovered, or it
+-- was purged, or the same pair came earlier in this call). A stale ack
+-- changes nothing, so an ack whose reply was lost can be sent again.
 --
 -- "completed" is scored by the moment the hash expires, not by the
 -- completion time: consumers of one queue may keep results for different
 -- TTLs, and each entry then leaves the index exactly when its own hash is
 -- gone, never before (that would leave a hash purge cannot find).
+--
+-- Every read and check comes before the first write.
 
-local ttl = tonumber(ARGV[3])
-local limit = tonumber(ARGV[4])
+-- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
+-- slices (key nil: the values are the keys, as for DEL)
+local function sliced(cmd, key, values)
+  for i = 1, #values, 7000 do
+    local j = math.min(i + 6999, #values)
+    if key then
+      redis.call(cmd, key, unpack(values, i, j))
+    else
+      redis.call(cmd, unpack(values, i, j))
+    end
+  end
+end
+
+local prefix = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
 if not ttl or ttl < 0 or ttl % 1 ~= 0 then
-  return redis.error_reply('ERR ack: result TTL ms must be a whole number >= 0, got ' .. tostring(ARGV[3]))
+  return redis.error_reply('ERR ack: result TTL ms must be a whole number >= 0, got ' .. tostring(ARGV[2]))
 end
 if not limit or limit < 0 or limit % 1 ~= 0 then
-  return redis.error_reply('ERR ack: trim limit must be a whole number >= 0, got ' .. tostring(ARGV[4]))
+  return redis.error_reply('ERR ack: trim limit must be a whole number >= 0, got ' .. tostring(ARGV[3]))
+end
+if (#ARGV - 3) % 2 ~= 0 or #KEYS ~= 2 + (#ARGV - 3) / 2 then
+  return redis.error_reply('ERR ack: expected id, token pairs and one job key per pair, got '
+    .. (#ARGV - 3) .. ' values and ' .. #KEYS .. ' keys')
 end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
-if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
-  return 0
+local results = {}
+local acked = {}      -- ids
+local ackedKeys = {}
+local seen = {}
+for i = 4, #ARGV, 2 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  local key = KEYS[2 + (i - 2) / 2]
+  if key ~= prefix .. id then
+    return redis.error_reply('ERR ack: key ' .. key .. ' is not the hash of job ' .. id)
+  end
+  local owner = redis.call('HMGET', key, 'state', 'token')
+  if owner[1] == 'active' and owner[2] == token and not seen[id] then
+    seen[id] = true
+    results[#results + 1] = 1
+    acked[#acked + 1] = id
+    ackedKeys[#ackedKeys + 1] = key
+  else
+    results[#results + 1] = 0
+  end
+end
+if #acked == 0 then
+  return results
 end
 -- The hashes expire on their own; keep the index in step with them. A hash
 -- lives until its expiry time has passed, hence the exclusive bound.
 local expired = {}
 if limit > 0 then
-  expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('(%.0f', now), 'LIMIT', 0, limit)
+  expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('(%.0f', now), 'LIMIT', 0, limit)
 end
 
 -- a key of the wrong type fails here, before anything is written
+redis.call('ZCARD', KEYS[1])
 redis.call('ZCARD', KEYS[2])
-redis.call('ZCARD', KEYS[3])
 
-redis.call('ZREM', KEYS[2], ARGV[1])
-for i = 1, #expired, 7000 do
-  redis.call('ZREM', KEYS[3], unpack(expired, i, math.min(i + 6999, #expired)))
-end
+sliced('ZREM', KEYS[1], acked)
+sliced('ZREM', KEYS[2], expired)
 if ttl > 0 then
-  redis.call('HSET', KEYS[1], 'state', 'completed', 'finishedAt', now)
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+  local scored = {}
+  for i, id in ipairs(acked) do
+    redis.call('HSET', ackedKeys[i], 'state', 'completed', 'finishedAt', now)
+    redis.call('PEXPIRE', ackedKeys[i], ttl)
+    scored[#scored + 1] = now + ttl
+    scored[#scored + 1] = id
+  end
+  sliced('ZADD', KEYS[2], scored)
 else
-  redis.call('DEL', KEYS[1])
+  sliced('DEL', nil, ackedKeys)
 end
-return 1
+return results
