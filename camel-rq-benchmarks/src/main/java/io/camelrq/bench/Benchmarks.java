@@ -68,10 +68,10 @@ public final class Benchmarks {
     /** The job body of every scenario: 100 bytes of JSON-looking ASCII. */
     static final String PAYLOAD = payload(100);
 
-    static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6");
-    /** Every row a complete run reports, in order. */
-    public static final List<String> ROW_IDS = List.of("1a", "1b", "1c", "1d", "2a", "2b", "2c", "3a", "3b", "4a", "4b", "5",
-            "6");
+    static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6", "7");
+    /** Every row a complete run reports, in order (7: the peers, see {@link Peers}). */
+    public static final List<String> ROW_IDS = java.util.stream.Stream.concat(java.util.stream.Stream.of("1a", "1b",
+            "1c", "1d", "2a", "2b", "2c", "3a", "3b", "4a", "4b", "5", "6"), Peers.ROW_IDS.stream()).toList();
 
     private static final long LEASE_MS = 30_000;
     private static final int LIST = 10_000;
@@ -111,7 +111,7 @@ public final class Benchmarks {
      *
      * @param outDir    where bench-results.md goes
      * @param chartsDir where the PNG charts go; null for none
-     * @param only      scenario numbers to run ("1" to "6"); empty for all
+     * @param only      scenario numbers to run ("1" to "7"); empty for all
      */
     public static Report run(BenchSize size, Path outDir, Path chartsDir, Set<String> only) throws Exception {
         return run(size, outDir, chartsDir, only, Map.of());
@@ -194,6 +194,7 @@ public final class Benchmarks {
                 case "4" -> delayed();
                 case "5" -> memory();
                 case "6" -> recovery();
+                case "7" -> new Peers(size, redis, report).run();
                 default -> throw new IllegalArgumentException(number);
             }
         } catch (Exception e) {
@@ -1030,7 +1031,7 @@ public final class Benchmarks {
         for (String part : value.split(",")) {
             String number = part.trim();
             if (!SCENARIOS.contains(number)) {
-                throw new IllegalArgumentException("bench.only: unknown scenario '" + number + "' (1 to 6)");
+                throw new IllegalArgumentException("bench.only: unknown scenario '" + number + "' (1 to 7)");
             }
             only.add(number);
         }

@@ -19,12 +19,23 @@ public record Row(String id, String scenario, double value, String result, Strin
         return Double.isFinite(value);
     }
 
+    /** A row of a scenario that did not run here because something it needs is missing (the peers). */
+    public boolean isSkipped() {
+        return result.startsWith(SKIPPED);
+    }
+
     String metText() {
         return met == null ? "-" : met ? "yes" : "NO";
     }
 
     String ratioText() {
         return Double.isFinite(ratio) ? String.format("%.2f", ratio) : "-";
+    }
+
+    private static final String SKIPPED = "skipped: ";
+
+    static Row skipped(String id, String scenario, String missing) {
+        return new Row(id, scenario, Double.NaN, SKIPPED + missing.replace('|', '/'), "", null, "", Double.NaN);
     }
 
     static Row failed(String id, String scenario, String target, Throwable error) {
