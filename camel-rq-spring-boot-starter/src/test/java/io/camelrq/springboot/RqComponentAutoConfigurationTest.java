@@ -51,7 +51,7 @@ class RqComponentAutoConfigurationTest {
                     assertThat(config.isStalledCountsAsAttempt()).isFalse();
                     assertThat(rq.isLazyStartProducer()).isTrue();
                     // untouched options keep their defaults
-                    assertThat(config.getMaxMessagesPerPoll()).isEqualTo(10);
+                    assertThat(config.getMaxMessagesPerPoll()).isEqualTo(100);
                 });
     }
 
