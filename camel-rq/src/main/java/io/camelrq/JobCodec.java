@@ -66,6 +66,15 @@ final class JobCodec {
         }
     }
 
+    /**
+     * The most bytes the text can take in UTF-8, without looking at it: 3 per char (a char outside the Basic
+     * Multilingual Plane is a surrogate pair, 2 chars for 4 bytes). When this is within a limit, the exact
+     * count ({@link #utf8Length}) is not needed.
+     */
+    static long utf8UpperBound(String text) {
+        return 3L * text.length();
+    }
+
     /** Bytes of the text in UTF-8, counted without encoding it (the payload limit is checked on every enqueue). */
     static long utf8Length(String text) {
         long bytes = 0;

@@ -87,9 +87,12 @@ public enum RqOperation {
     };
 
     private final String optionValue;
+    /** "operation <optionValue>", for timeout messages; made once rather than on every send. */
+    private final String description;
 
     RqOperation(String optionValue) {
         this.optionValue = optionValue;
+        this.description = "operation " + optionValue;
     }
 
     abstract CompletableFuture<Void> execute(RqProducer producer, Exchange exchange);
@@ -97,7 +100,9 @@ public enum RqOperation {
     /**
      * How long the producer waits for the operation. Every Redis command is bounded by commandTimeout;
      * operations that run as many chunked script calls (bulk enqueue, purge, requeue of every failed job)
-     * get a budget for many of them, so a large but healthy run is not reported as failed midway.
+     * get a budget for many of them, so a large but healthy run is not reported as failed midway. The others
+     * get two command timeouts: a single enqueue that arrives while another enqueue call of its endpoint is in
+     * flight waits for that call, then goes in the next one.
      */
     java.time.Duration waitBudget(java.time.Duration commandTimeout) {
         boolean chunked = this == ENQUEUE_ALL || this == PURGE || this == REQUEUE_FAILED;
@@ -106,6 +111,10 @@ public enum RqOperation {
 
     public String optionValue() {
         return optionValue;
+    }
+
+    String description() {
+        return description;
     }
 
     /** @param source where the value came from, for the error message (the option or the header) */

@@ -3,7 +3,6 @@ package io.camelrq;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import io.camelrq.retry.Durations;
@@ -21,6 +20,11 @@ public class RqProducer extends DefaultProducer {
     private static final Logger LOG = LoggerFactory.getLogger(RqProducer.class);
 
     private final RqEndpoint endpoint;
+    /**
+     * {@link RqOperation#waitBudget} of each operation, by ordinal, computed on first use: Duration's
+     * arithmetic goes through BigDecimal, too slow to repeat on every send. Racy but benign (immutable values).
+     */
+    private final Duration[] waitBudgets = new Duration[RqOperation.values().length];
 
     public RqProducer(RqEndpoint endpoint) {
         super(endpoint);
@@ -31,15 +35,24 @@ public class RqProducer extends DefaultProducer {
      * Waits for Redis on the calling thread. Completing the exchange from the Redis client's I/O thread
      * instead would run the rest of the route there, and one slow step after {@code to("rq:...")} would
      * stall every Redis command of the application. Sends from many threads still share one pipelined
-     * connection.
+     * connection, and single-job enqueues to this endpoint that arrive while one of its enqueue calls is in
+     * flight go together in the next call ({@link io.camelrq.store.JobStore#enqueue(NewJob)}).
      */
     @Override
     public void process(Exchange exchange) throws Exception {
         String fromHeader = exchange.getMessage().getHeader(RqConstants.OPERATION, String.class);
         RqOperation operation = fromHeader == null ? endpoint.operation()
                 : RqOperation.parse(fromHeader, "header " + RqConstants.OPERATION);
-        endpoint.awaitRedis(operation.execute(this, exchange), operation.waitBudget(endpoint.commandTimeout()),
-                "operation " + operation.optionValue());
+        endpoint.awaitRedis(operation.execute(this, exchange), waitBudget(operation), operation.description());
+    }
+
+    private Duration waitBudget(RqOperation operation) {
+        Duration budget = waitBudgets[operation.ordinal()];
+        if (budget == null) {
+            budget = operation.waitBudget(endpoint.commandTimeout());
+            waitBudgets[operation.ordinal()] = budget;
+        }
+        return budget;
     }
 
     CompletableFuture<Void> enqueue(Exchange exchange) {
@@ -47,15 +60,15 @@ public class RqProducer extends DefaultProducer {
         String id = message.getHeader(RqConstants.JOB_ID, String.class);
         if (id == null || id.isBlank() || isConsumedJobId(exchange, id)) {
             // the id of the job being consumed came along with the message: it names that job, not this one
-            id = UUID.randomUUID().toString();
+            id = JobIds.next();
         } else {
             checkJobId(id, RqConstants.JOB_ID);
         }
         JobTemplate shared = jobTemplate(message);
         NewJob job = shared.job(id, endpoint.codec().encodeBody(exchange));
         String jobId = id;
-        return endpoint.store().enqueue(List.of(job)).thenAccept(enqueued -> {
-            boolean stored = enqueued.get(0);
+        // coalesced with the sends of other threads to this endpoint that are waiting for a call in flight
+        return endpoint.store().enqueue(job).thenAccept(stored -> {
             message.setHeader(RqConstants.JOB_ID, jobId);
             message.setHeader(RqConstants.ENQUEUED, stored);
             if (stored) {
@@ -94,7 +107,7 @@ public class RqProducer extends DefaultProducer {
         JobTemplate shared = jobTemplate(message);
         List<NewJob> jobs = new java.util.ArrayList<>(elements.size());
         for (int i = 0; i < elements.size(); i++) {
-            String id = ids == null ? UUID.randomUUID().toString() : ids.get(i);
+            String id = ids == null ? JobIds.next() : ids.get(i);
             jobs.add(shared.job(id, endpoint.codec().encodeBody(elements.get(i), exchange)));
         }
         return endpoint.store().enqueue(jobs).thenAccept(enqueued -> {
@@ -163,6 +176,9 @@ public class RqProducer extends DefaultProducer {
 
     /** An id the route chose: at most {@link RqConstants#MAX_JOB_ID_BYTES}. */
     private static void checkJobId(String id, String header) {
+        if (JobCodec.utf8UpperBound(id) <= RqConstants.MAX_JOB_ID_BYTES) {
+            return;
+        }
         long bytes = JobCodec.utf8Length(id);
         if (bytes > RqConstants.MAX_JOB_ID_BYTES) {
             throw new IllegalArgumentException("Invalid header " + header + ": the job id is " + bytes
@@ -181,28 +197,38 @@ public class RqProducer extends DefaultProducer {
 
     private final class JobTemplate {
         private final String headers;
-        private final long headersSize;
         private final String retry;
         private final long delayMs;
         private final long runAtMs;
+        private final int limit;
+        /** UTF-8 bytes of the headers, counted on first need; -1 until then. */
+        private long headersSize = -1;
 
         JobTemplate(String headers, String retry, long delayMs, long runAtMs) {
             this.headers = headers;
-            this.headersSize = JobCodec.utf8Length(headers);
             this.retry = retry;
             this.delayMs = delayMs;
             this.runAtMs = runAtMs;
+            this.limit = endpoint.getConfiguration().getMaxPayloadSize();
         }
 
         NewJob job(String id, JobCodec.EncodedBody body) {
-            // the id is stored too, in the job's key and in the indexes
-            long size = JobCodec.utf8Length(body.text()) + headersSize + JobCodec.utf8Length(id);
-            int limit = endpoint.getConfiguration().getMaxPayloadSize();
-            if (size > limit) {
-                throw new IllegalArgumentException("Job payload of " + size + " bytes (id, body and headers) exceeds"
-                                                   + " maxPayloadSize=" + limit + " on queue " + endpoint.getQueue());
+            // the id is stored too, in the job's key and in the indexes. Counted exactly only when the payload
+            // could exceed the limit: most payloads are far below it, and counting costs a pass over each char.
+            String text = body.text();
+            if (JobCodec.utf8UpperBound(text) + JobCodec.utf8UpperBound(headers) + JobCodec.utf8UpperBound(id)
+                > limit) {
+                if (headersSize < 0) {
+                    headersSize = JobCodec.utf8Length(headers);
+                }
+                long size = JobCodec.utf8Length(text) + headersSize + JobCodec.utf8Length(id);
+                if (size > limit) {
+                    throw new IllegalArgumentException("Job payload of " + size + " bytes (id, body and headers)"
+                                                       + " exceeds maxPayloadSize=" + limit + " on queue "
+                                                       + endpoint.getQueue());
+                }
             }
-            return new NewJob(id, body.text(), body.enc(), headers, retry, delayMs, runAtMs);
+            return new NewJob(id, text, body.enc(), headers, retry, delayMs, runAtMs);
         }
     }
 

@@ -232,4 +232,28 @@ class ProducerJobIdTest extends RqTestSupport {
                 .hasMessageContaining("110 bytes").hasMessageContaining("maxPayloadSize=100");
         assertThat(stats()).containsEntry("queued", 1L);
     }
+
+    @Test
+    void multiByteTextIsCountedExactlyWhereItCouldExceedTheLimit() {
+        String uri = "rq:" + queue + "?maxPayloadSize=100";
+        // 3 × chars exceeds the limit, so the bytes are counted: 80 (é is 2 bytes) + 1 for the id fits in 100
+        Exchange fits = template.request(uri, e -> {
+            e.getMessage().setBody("é".repeat(40));
+            e.getMessage().setHeader(RqConstants.JOB_ID, "a");
+        });
+        assertThat(fits.getException()).isNull();
+        // a surrogate pair is 4 bytes, not 2 × 3: 24 emoji are 96 bytes, + 1 for the id
+        Exchange emoji = template.request(uri, e -> {
+            e.getMessage().setBody("\uD83D\uDE00".repeat(24));
+            e.getMessage().setHeader(RqConstants.JOB_ID, "b");
+        });
+        assertThat(emoji.getException()).isNull();
+        Exchange over = template.request(uri, e -> {
+            e.getMessage().setBody("é".repeat(50));
+            e.getMessage().setHeader(RqConstants.JOB_ID, "c");
+        });
+        assertThat(over.getException()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("101 bytes").hasMessageContaining("maxPayloadSize=100");
+        assertThat(stats()).containsEntry("queued", 2L);
+    }
 }

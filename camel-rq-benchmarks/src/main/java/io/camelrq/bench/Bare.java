@@ -136,6 +136,15 @@ final class Bare implements AutoCloseable {
         sync.evalsha(enqueueSha, ScriptOutputType.INTEGER, new String[] { ready }, jobPrefix, id, body);
     }
 
+    /**
+     * As {@link #enqueue(String, String)}, into another queue of the baseline on the same shared connection
+     * (as the component's endpoints of one Redis share theirs).
+     */
+    void enqueueTo(String queue, String id, String body) {
+        String base = "bare:{" + queue + "}:";
+        sync.evalsha(enqueueSha, ScriptOutputType.INTEGER, new String[] { base + "ready" }, base + "job:", id, body);
+    }
+
     /** One job that also wakes an idle consumer. */
     void enqueueAndWake(String id, String body) {
         sync.evalsha(enqueueSha, ScriptOutputType.INTEGER, new String[] { ready, wake }, jobPrefix, id, body);

@@ -66,6 +66,7 @@ public final class JobStore {
     /** One per result TTL, since one ack call keeps every job it acks for the same time. */
     private final java.util.Map<Long, CallCoalescer<JobLease, Boolean>> ackCoalescers =
             new java.util.concurrent.ConcurrentHashMap<>();
+    private final EnqueueCoalescer coalescer = new EnqueueCoalescer(this::enqueueChunk, ENQUEUE_CHUNK);
 
     /**
      * @param connection to one server (standalone, or the master found through Sentinel), or to a Redis
@@ -101,7 +102,31 @@ public final class JobStore {
         return enqueue(jobs, ENQUEUE_CHUNK);
     }
 
+    /**
+     * enqueue of one job, sharing its script call with the single-job enqueues that other threads make on this
+     * store at the same time (see {@link EnqueueCoalescer}): sent at once when no such call is in flight, else
+     * with the next call, with up to {@value #ENQUEUE_CHUNK} jobs per call. Jobs are written in the order of
+     * the calls to this method.
+     *
+     * @return true = enqueued, false = a job with that id is still queued, scheduled or active (or came
+     *         earlier in the same call), and nothing was written; a failed call fails every job in it
+     */
+    public CompletableFuture<Boolean> enqueue(NewJob job) {
+        return coalescer.submit(job);
+    }
+
+    /** Script calls made by {@link #enqueue(NewJob)} so far. */
+    long coalescedCalls() {
+        return coalescer.calls();
+    }
+
     CompletableFuture<List<Boolean>> enqueue(List<NewJob> jobs, int perCall) {
+        if (jobs.isEmpty()) {
+            return CompletableFuture.completedFuture(new ArrayList<>());
+        }
+        if (jobs.size() <= perCall) {
+            return enqueueChunk(jobs).thenApply(JobStore::enqueuedFlags);
+        }
         List<CompletableFuture<List<Long>>> chunks = new ArrayList<>();
         for (int from = 0; from < jobs.size(); from += perCall) {
             chunks.add(enqueueChunk(jobs.subList(from, Math.min(jobs.size(), from + perCall))));
@@ -115,6 +140,14 @@ public final class JobStore {
             }
             return enqueued;
         });
+    }
+
+    private static List<Boolean> enqueuedFlags(List<Long> flags) {
+        List<Boolean> enqueued = new ArrayList<>(flags.size());
+        for (Long flag : flags) {
+            enqueued.add(flag == 1L);
+        }
+        return enqueued;
     }
 
     private CompletableFuture<List<Long>> enqueueChunk(List<NewJob> jobs) {

@@ -18,8 +18,8 @@
 -- was written for it (idempotent enqueue). A job id whose previous run
 -- completed or failed is replaced.
 --
--- Every read and check comes before the first write, so an error leaves
--- nothing half done.
+-- Every read and check comes before the first write (which checks its own
+-- key), so an error leaves nothing half done.
 
 -- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
 -- slices (key nil: the values are the keys, as for DEL)
@@ -47,6 +47,8 @@ end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- as text once, rather than converted from a Lua number for every job's HSET
+local nowText = string.format('%d', now)
 
 -- 1. Decide every job first.
 local results = {}
@@ -82,7 +84,7 @@ for i = 0, n - 1 do
       replaced[#replaced + 1] = id
     end
     -- one HSET per job: every field in a single call
-    local fields = { 'body', ARGV[base + 1], 'enc', ARGV[base + 2], 'enqueuedAt', now, 'attempt', 0 }
+    local fields = { 'body', ARGV[base + 1], 'enc', ARGV[base + 2], 'enqueuedAt', nowText, 'attempt', '0' }
     if ARGV[base + 3] ~= '' then
       fields[#fields + 1] = 'headers'
       fields[#fields + 1] = ARGV[base + 3]
@@ -107,13 +109,26 @@ for i = 0, n - 1 do
   end
 end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
--- a key of the wrong type fails here, before anything is written
-redis.call('LLEN', KEYS[1])
-redis.call('ZCARD', KEYS[2])
-redis.call('ZCARD', KEYS[4])
-redis.call('ZCARD', KEYS[5])
+-- A key of the wrong type that this call writes to must fail before
+-- anything is written. The first write checks its own key (if it fails,
+-- nothing has been written yet): RPUSH ready when a job goes to ready,
+-- else ZADD scheduled. The keys written after it are checked here.
+if #readyIds > 0 and #due > 0 then
+  redis.call('ZCARD', KEYS[2])
+end
+local failedCount, completedCount = 0, 0
+if #writes > 0 then
+  failedCount = redis.call('ZCARD', KEYS[4])
+  completedCount = redis.call('ZCARD', KEYS[5])
+end
 
--- 2. Writes.
+-- 2. Writes. One RPUSH (per slice) for the whole call, in enqueue order.
+if #readyIds > 0 then
+  sliced('RPUSH', KEYS[1], readyIds)
+end
+if #due > 0 then
+  sliced('ZADD', KEYS[2], due)
+end
 if #replaced > 0 then
   local keys = {}
   for i, id in ipairs(replaced) do
@@ -123,24 +138,22 @@ if #replaced > 0 then
 end
 -- unlist every accepted id from the finished registries, not only the
 -- replaced ones: an entry can outlive its hash (an expired completed
--- result not trimmed yet) and must not be taken for the new job
-if #writes > 0 then
+-- result not trimmed yet) and must not be taken for the new job; an
+-- empty registry has nothing to unlist
+if failedCount > 0 or completedCount > 0 then
   local ids = {}
   for id in pairs(accepted) do
     ids[#ids + 1] = id
   end
-  sliced('ZREM', KEYS[4], ids)
-  sliced('ZREM', KEYS[5], ids)
+  if failedCount > 0 then
+    sliced('ZREM', KEYS[4], ids)
+  end
+  if completedCount > 0 then
+    sliced('ZREM', KEYS[5], ids)
+  end
 end
 for _, w in ipairs(writes) do
   redis.call('HSET', w[1], unpack(w[2]))
-end
-if #due > 0 then
-  sliced('ZADD', KEYS[2], due)
-end
--- one RPUSH per slice for the whole call, in enqueue order
-if #readyIds > 0 then
-  sliced('RPUSH', KEYS[1], readyIds)
 end
 
 -- One marker is enough: a woken consumer claims a batch and passes the

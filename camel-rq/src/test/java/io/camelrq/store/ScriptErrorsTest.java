@@ -112,6 +112,32 @@ class ScriptErrorsTest extends RqTestSupport {
         assertThat(jobHash("j1")).containsEntry("state", "queued").doesNotContainKey("token");
     }
 
+    @Test
+    void anEnqueueChecksTheTypeOfEveryKeyItWritesBeforeWriting() {
+        // the finished registries are read by every enqueue that writes a job
+        redisCli.set(key("failed"), "not a zset");
+        Throwable error = causeOf(() -> store().enqueue(List.of(new NewJob("j1", "b", "text", "", "", -1, -1))).join());
+        assertThat(error).isInstanceOf(ScriptFailedException.class).hasMessageContaining("WRONGTYPE");
+        assertThat(jobHash("j1")).isEmpty();
+        redisCli.del(key("failed"));
+
+        // scheduled only by an enqueue that schedules a job, ready only by one that readies a job
+        redisCli.set(key("scheduled"), "not a zset");
+        error = causeOf(() -> store().enqueue(List.of(new NewJob("j2", "b", "text", "", "", -1, -1),
+                new NewJob("j3", "b", "text", "", "", 60_000, -1))).join());
+        assertThat(error).isInstanceOf(ScriptFailedException.class).hasMessageContaining("WRONGTYPE");
+        assertThat(jobHash("j2")).isEmpty();
+        assertThat(store().enqueue(List.of(new NewJob("j4", "b", "text", "", "", -1, -1))).join())
+                .containsExactly(true);
+        redisCli.del(key("scheduled"));
+        redisCli.set(key("ready"), "not a list");
+        error = causeOf(() -> store().enqueue(List.of(new NewJob("j5", "b", "text", "", "", 60_000, -1),
+                new NewJob("j6", "b", "text", "", "", -1, -1))).join());
+        assertThat(error).isInstanceOf(ScriptFailedException.class).hasMessageContaining("WRONGTYPE");
+        assertThat(jobHash("j5")).isEmpty();
+        assertThat(redisCli.exists(key("scheduled"))).isZero();
+    }
+
     private String sameServer() {
         return "redis://127.0.0.1:" + redisCli.configGet("port").get("port");
     }
