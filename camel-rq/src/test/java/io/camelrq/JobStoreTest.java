@@ -73,7 +73,7 @@ class JobStoreTest extends RqTestSupport {
         ClaimedJob expired = enqueueAndClaim("expired", 1);
         enqueueAndClaim("alive", 60_000);
         Thread.sleep(20);
-        List<RecoveredJob> recovered = store().recoverStalled(10, 30_000).join();
+        List<RecoveredJob> recovered = store().recoverStalled(10, 30_000).join().recovered();
         assertThat(recovered).hasSize(1);
         RecoveredJob r = recovered.get(0);
         assertThat(r.job().id()).isEqualTo("expired");

@@ -22,17 +22,20 @@ import java.util.Locale;
  * @param memoryJobs           jobs enqueued to measure Redis memory per job
  * @param recoverySamples      jobs claimed by a "dead" consumer and never acked
  * @param visibilityTimeoutMs  the lease of the recovery scenario
+ * @param idleQueues           queues, each with an idle route, in one JVM (scenario 8)
+ * @param backlogJobs          jobs queued before the drain of scenario 9
+ * @param backlogDrainJobs     of those, how many the timed drain runs
  */
 public record BenchSize(String name, List<Integer> sweepConsumers, List<Integer> sweepBatches, int drainJobs,
         int bulkJobs, int producer8Jobs, int producer1Jobs,
         int pickupSamples, int delayedJobs, long delayedSpanMs, int delayedBacklog, int memoryJobs,
-        int recoverySamples, long visibilityTimeoutMs) {
+        int recoverySamples, long visibilityTimeoutMs, int idleQueues, int backlogJobs, int backlogDrainJobs) {
 
     public static final BenchSize SMOKE = new BenchSize("smoke", List.of(1, 8), List.of(10, 100), 300, 2_000, 800,
-            300, 30, 20, 400, 5_000, 2_000, 2, 1_000);
+            300, 30, 20, 400, 5_000, 2_000, 2, 1_000, 20, 20_000, 2_000);
 
     public static final BenchSize FULL = new BenchSize("full", List.of(1, 2, 4, 8), List.of(10, 50, 100), 20_000,
-            200_000, 100_000, 20_000, 1_000, 1_000, 5_000, 1_000_000, 100_000, 5, 3_000);
+            200_000, 100_000, 20_000, 1_000, 1_000, 5_000, 1_000_000, 100_000, 5, 3_000, 100, 1_000_000, 100_000);
 
     public boolean isFull() {
         return this == FULL || name.equals("full");

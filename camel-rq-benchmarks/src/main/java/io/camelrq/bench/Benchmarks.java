@@ -68,10 +68,11 @@ public final class Benchmarks {
     /** The job body of every scenario: 100 bytes of JSON-looking ASCII. */
     static final String PAYLOAD = payload(100);
 
-    static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6", "7");
+    static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9");
     /** Every row a complete run reports, in order (7: the peers, see {@link Peers}). */
     public static final List<String> ROW_IDS = java.util.stream.Stream.concat(java.util.stream.Stream.of("1a", "1b",
-            "1c", "1d", "2a", "2b", "2c", "2d", "3a", "3b", "4a", "4b", "5", "6"), Peers.ROW_IDS.stream()).toList();
+            "1c", "1d", "2a", "2b", "2c", "2d", "3a", "3b", "4a", "4b", "5", "6"), java.util.stream.Stream.concat(Peers.ROW_IDS.stream(),
+            java.util.stream.Stream.of("8a", "8b", "8c", "9"))).toList();
 
     private static final long LEASE_MS = 30_000;
     private static final int LIST = 10_000;
@@ -197,6 +198,8 @@ public final class Benchmarks {
                 case "5" -> memory();
                 case "6" -> recovery();
                 case "7" -> new Peers(size, redis, report).run();
+                case "8" -> idleQueues();
+                case "9" -> backlog();
                 default -> throw new IllegalArgumentException(number);
             }
         } catch (Exception e) {
@@ -646,6 +649,32 @@ public final class Benchmarks {
             context.stop();
         }
 
+        Samples bareSamples = barePickup(samples, arrived);
+        log("  camel-rq %s", camel.summary());
+        log("  bare     %s", bareSamples.summary());
+        double p50 = camel.percentile(50);
+        double p99 = camel.percentile(99);
+        report.add(new Row("3a", "idle pickup latency p50 (enqueue to route start)", p50, ms(p50), "≤ 2 ms", p50 <= 2,
+                ms(bareSamples.percentile(50)), p50 / bareSamples.percentile(50)));
+        report.add(new Row("3b", "idle pickup latency p99", p99, ms(p99), "≤ 5 ms", p99 <= 5,
+                ms(bareSamples.percentile(99)), p99 / bareSamples.percentile(99)));
+        report.section("## 3. Idle pickup latency (ms, from before the send call to the start of the route)\n\n"
+                       + samples + " samples, each sent after an idle pause of 5 to 15 ms, to a consumer blocked on"
+                       + " the wake-up list.\n\n"
+                       + "| | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|\n"
+                       + percentileLine("camel-rq", camel) + percentileLine("bare", bareSamples));
+        if (charts != null) {
+            Map<String, double[]> series = new LinkedHashMap<>();
+            series.put("camel-rq", camel.sorted());
+            series.put("bare Lettuce+Lua", bareSamples.sorted());
+            Charts.cdf(charts.resolve("pickup-latency-cdf.png"), "Idle pickup latency, enqueue to route start - Redis "
+                                                                 + probe.version(),
+                    "latency (ms)", series);
+        }
+    }
+
+    /** The bare baseline's idle pickup: a consumer blocked on the wake-up list, one job at a time. */
+    private Samples barePickup(int samples, BlockingQueue<Long> arrived) throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         StatefulRedisConnection<String, String> blocking = bare.openBlocking();
         Thread consumer = new Thread(() -> {
@@ -682,27 +711,7 @@ public final class Benchmarks {
             running.set(false);
             consumer.join(5000);
         }
-        log("  camel-rq %s", camel.summary());
-        log("  bare     %s", bareSamples.summary());
-        double p50 = camel.percentile(50);
-        double p99 = camel.percentile(99);
-        report.add(new Row("3a", "idle pickup latency p50 (enqueue to route start)", p50, ms(p50), "≤ 2 ms", p50 <= 2,
-                ms(bareSamples.percentile(50)), p50 / bareSamples.percentile(50)));
-        report.add(new Row("3b", "idle pickup latency p99", p99, ms(p99), "≤ 10 ms", p99 <= 10,
-                ms(bareSamples.percentile(99)), p99 / bareSamples.percentile(99)));
-        report.section("## 3. Idle pickup latency (ms, from before the send call to the start of the route)\n\n"
-                       + samples + " samples, each sent after an idle pause of 5 to 15 ms, to a consumer blocked on"
-                       + " the wake-up list.\n\n"
-                       + "| | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|\n"
-                       + percentileLine("camel-rq", camel) + percentileLine("bare", bareSamples));
-        if (charts != null) {
-            Map<String, double[]> series = new LinkedHashMap<>();
-            series.put("camel-rq", camel.sorted());
-            series.put("bare Lettuce+Lua", bareSamples.sorted());
-            Charts.cdf(charts.resolve("pickup-latency-cdf.png"), "Idle pickup latency, enqueue to route start - Redis "
-                                                                 + probe.version(),
-                    "latency (ms)", series);
-        }
+        return bareSamples;
     }
 
     /** Sends one job after an idle pause, waits for it to arrive, and repeats. */
@@ -720,6 +729,187 @@ public final class Benchmarks {
                 into.add(latency);
             }
         }
+    }
+
+    // ---- 8. many idle queues in one JVM ------------------------------------------------------------------
+
+    /**
+     * One context with a route on each of many queues, all idle: the Redis connections they hold, the CPU
+     * they burn doing nothing, and the pickup latency of a job sent to any one of them.
+     */
+    private void idleQueues() throws Exception {
+        int queues = size.idleQueues();
+        int samples = Math.max(20, size.pickupSamples() / 2);
+        BlockingQueue<Long> arrived = new LinkedBlockingQueue<>();
+        long clientsBefore = connectedClients();
+        DefaultCamelContext context = camel(new RouteBuilder() {
+            @Override
+            public void configure() {
+                for (int q = 0; q < queues; q++) {
+                    // every option at its default, as a user would write it
+                    from("rq:idle-" + q).routeId("idle-" + q).process(exchange -> arrived.add(
+                            System.nanoTime() - exchange.getIn().getHeader("sentNanos", Long.class)));
+                }
+            }
+        });
+        // how long the idle CPU is measured (bench.idleMs overrides it, for a profile of the idle state)
+        long idleMs = Long.getLong("bench.idleMs", size.isFull() ? 10_000 : 2_000);
+        long clients;
+        double jvmCore;
+        double redisCore;
+        double commandsPerSecond;
+        Samples camel;
+        try {
+            // every consumer is blocked on its wake-up list once its connection is there
+            waitUntil(() -> connectedClients() - clientsBefore >= queues, Duration.ofSeconds(60),
+                    queues + " idle consumers connected");
+            // let the start-up work (JIT compilation, first polls) settle before the idle window
+            Thread.sleep(size.isFull() ? 5_000 : 1_000);
+            clients = connectedClients() - clientsBefore;
+            RedisProbe.Snapshot before = probe.snapshot();
+            long t0 = System.nanoTime();
+            Thread.sleep(idleMs);
+            RedisProbe.Snapshot after = probe.snapshot();
+            long elapsed = System.nanoTime() - t0;
+            // one "job" for the whole window: the per-job figures are then the window's totals
+            RedisProbe.Cost idle = before.costUntil(after, 1, elapsed);
+            jvmCore = idle.jvmCpuUsecPerJob() * 1e3 / elapsed * 100;
+            redisCore = idle.redisCpuUsecPerJob() * 1e3 / elapsed * 100;
+            commandsPerSecond = idle.commandsPerJob() / (elapsed / 1e9);
+            log("  %d idle queues: %d Redis connections, JVM %.2f %% of a core, Redis %.2f %%, %.1f commands/s",
+                    queues, clients, jvmCore, redisCore, commandsPerSecond);
+
+            ProducerTemplate template = context.createProducerTemplate();
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (int q = 0; q < queues; q++) {
+                endpoints.add(context.getEndpoint("rq:idle-" + q));
+            }
+            Runnable send = () -> template.sendBodyAndHeader(
+                    endpoints.get(ThreadLocalRandom.current().nextInt(queues)), PAYLOAD, "sentNanos", System.nanoTime());
+            pickupSamples(Math.max(10, samples / 10), arrived, send, null); // warm-up
+            List<Long> nanos = new ArrayList<>();
+            pickupSamples(samples, arrived, send, nanos);
+            camel = Samples.ofNanos(nanos);
+            template.stop();
+        } finally {
+            context.stop();
+        }
+        Samples bareSamples = barePickup(samples, arrived);
+        log("  pickup on any of %d queues: camel-rq %s", queues, camel.summary());
+        log("  bare, one queue:            %s", bareSamples.summary());
+
+        report.add(new Row("8a", "Redis connections held by " + queues + " idle queues in one JVM", clients,
+                Long.toString(clients), "(info)", null,
+                "2 (the least possible: one shared, one BLPOP on every wake-up list)", clients / 2.0));
+        report.add(new Row("8b", "idle CPU of " + queues + " idle queues in one JVM (% of one core)", jvmCore,
+                String.format(Locale.ROOT, "%.2f %% (Redis %.2f %%, %.0f commands/s)", jvmCore, redisCore,
+                        commandsPerSecond), "≤ 1 % of a core", jvmCore <= 1, "", Double.NaN));
+        double p99 = camel.percentile(99);
+        report.add(new Row("8c", "idle pickup latency p99 on any one of " + queues + " queues", p99,
+                ms(p99) + " (p50 " + ms(camel.percentile(50)) + ")", "≤ 5 ms", p99 <= 5,
+                ms(bareSamples.percentile(99)) + " (one queue)", p99 / bareSamples.percentile(99)));
+        report.section(String.format(Locale.ROOT, "## 8. %d idle queues in one JVM%n%n"
+                + "One CamelContext with a route (default options) on each of %d queues, all empty. Connections:"
+                + " INFO clients before and after the context started. CPU: this JVM's process CPU time and Redis'"
+                + " used_cpu_sys + used_cpu_user over %d s of idleness; Redis ran %.1f commands/s meanwhile."
+                + " Pickup: %d samples, each job sent to a queue picked at random after an idle pause of 5 to"
+                + " 15 ms; the baseline is the bare consumer of one queue (scenario 3's).%n%n"
+                + "| | p50 | p90 | p99 | p99.9 | max |%n|---|---:|---:|---:|---:|---:|%n", queues, queues,
+                idleMs / 1000, commandsPerSecond, samples)
+                + percentileLine("camel-rq, any of " + queues, camel) + percentileLine("bare, one queue", bareSamples));
+    }
+
+    private long connectedClients() {
+        return Long.parseLong(probe.info("clients").getOrDefault("connected_clients", "0"));
+    }
+
+    // ---- 9. throughput with a large backlog ----------------------------------------------------------------
+
+    /** Drains the first jobs of a queue that holds a large backlog, at default options, and the bare baseline. */
+    private void backlog() throws Exception {
+        int queued = size.backlogJobs();
+        int n = size.backlogDrainJobs();
+        JobStore store = store("backlog");
+        store.pause().get(10, TimeUnit.SECONDS);
+        long t0 = System.nanoTime();
+        storeBulk(store, jobs(queued, -1));
+        log("  pre-filled %,d jobs in %.1f s", queued, (System.nanoTime() - t0) / 1e9);
+        DefaultCamelContext context = camel(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:backlog").routeId("backlog").process(exchange -> {
+                });
+            }
+        });
+        RedisProbe.Cost camel;
+        try {
+            RqEndpoint endpoint = (RqEndpoint) context.getRoute("backlog").getEndpoint();
+            RedisProbe.Snapshot before = probe.snapshot();
+            t0 = System.nanoTime();
+            store.resume().get(10, TimeUnit.SECONDS);
+            waitUntil(() -> endpoint.getCompletedTotal() >= n, Duration.ofSeconds(60 + n / 1000),
+                    "drain of " + n + " of " + queued + " jobs");
+            camel = before.costUntil(probe.snapshot(), n, System.nanoTime() - t0);
+        } finally {
+            context.stop();
+        }
+        flush();
+        int threads = last(size.sweepConsumers());
+        bareBulk(bareJobs(queued), -1);
+        RedisProbe.Cost bareCost = drainBareSome(threads, n);
+        costs.put("9 drain camel-rq, default options, " + queued + " queued", camel);
+        costs.put("9 drain bare threads=" + threads + ", " + queued + " queued", bareCost);
+        log("  with %,d queued: camel-rq %,.0f jobs/s, bare %,.0f jobs/s", queued, camel.perSecond(),
+                bareCost.perSecond());
+        report.add(new Row("9", String.format(Locale.ROOT, "end-to-end throughput, default consumer options, %,d"
+                + " queued", queued), camel.perSecond(), rate(camel.perSecond()), "≥ 0.5 of bare",
+                camel.perSecond() >= 0.5 * bareCost.perSecond(), rate(bareCost.perSecond()) + " (" + threads
+                        + " threads)", camel.perSecond() / bareCost.perSecond()));
+        report.section(String.format(Locale.ROOT, "## 9. Throughput with %,d jobs queued%n%n"
+                + "The queue holds %,d ready jobs (enqueued while paused); timed from resume until %,d of them"
+                + " completed through a no-op route at default options. The bare baseline drains %,d of its own"
+                + " %,d with %d threads, batches of 100.%n", queued, queued, n, n, queued, threads));
+    }
+
+    /** As the bare drain of scenario 1, but stops after n jobs of a larger backlog. */
+    private RedisProbe.Cost drainBareSome(int threads, int n) throws Exception {
+        AtomicLong done = new AtomicLong();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+                try {
+                    go.await();
+                    while (done.get() < n) {
+                        List<String> claimed = bare.claim(100, LEASE_MS);
+                        if (claimed.isEmpty()) {
+                            return;
+                        }
+                        List<String> ids = new ArrayList<>(claimed.size() / 2);
+                        for (int i = 0; i < claimed.size(); i += 2) {
+                            ids.add(claimed.get(i));
+                        }
+                        bare.ack(ids);
+                        done.addAndGet(ids.size());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bare-backlog-" + t);
+            worker.start();
+            workers.add(worker);
+        }
+        RedisProbe.Snapshot before = probe.snapshot();
+        long t0 = System.nanoTime();
+        go.countDown();
+        for (Thread worker : workers) {
+            worker.join(TimeUnit.SECONDS.toMillis(60 + n / 1000));
+        }
+        long elapsed = System.nanoTime() - t0;
+        if (done.get() < n) {
+            throw new IllegalStateException("bare drain processed " + done.get() + " of " + n);
+        }
+        return before.costUntil(probe.snapshot(), done.get(), elapsed);
     }
 
     // ---- 4. delayed / retry lateness ---------------------------------------------------------------------

@@ -66,7 +66,8 @@ public final class JobStore {
     /** One per result TTL, since one ack call keeps every job it acks for the same time. */
     private final java.util.Map<Long, CallCoalescer<JobLease, Boolean>> ackCoalescers =
             new java.util.concurrent.ConcurrentHashMap<>();
-    private final EnqueueCoalescer coalescer = new EnqueueCoalescer(this::enqueueChunk, ENQUEUE_CHUNK);
+    private final CallCoalescer<NewJob, Boolean> coalescer = new CallCoalescer<>("enqueue",
+            jobs -> enqueueChunk(jobs).thenApply(JobStore::enqueuedFlags), ENQUEUE_CHUNK);
 
     /**
      * @param connection to one server (standalone, or the master found through Sentinel), or to a Redis
@@ -104,7 +105,7 @@ public final class JobStore {
 
     /**
      * enqueue of one job, sharing its script call with the single-job enqueues that other threads make on this
-     * store at the same time (see {@link EnqueueCoalescer}): sent at once when no such call is in flight, else
+     * store at the same time (see {@link CallCoalescer}): sent at once when no such call is in flight, else
      * with the next call, with up to {@value #ENQUEUE_CHUNK} jobs per call. Jobs are written in the order of
      * the calls to this method.
      *
@@ -261,7 +262,7 @@ public final class JobStore {
     public CompletableFuture<Boolean> ack(String id, long token, long resultTtlMs) {
         requireAtLeast(resultTtlMs, 0, "resultTtlMs");
         return ackCoalescers.computeIfAbsent(resultTtlMs,
-                ttl -> new CallCoalescer<JobLease, Boolean>(leases -> ackAll(leases, ttl), ACK_CHUNK))
+                ttl -> new CallCoalescer<JobLease, Boolean>("ack", leases -> ackAll(leases, ttl), ACK_CHUNK))
                 .submit(new JobLease(id, token));
     }
 
@@ -369,22 +370,23 @@ public final class JobStore {
 
     /**
      * recover_stalled: takes over up to {@code limit} active jobs whose lease expired. The caller must
-     * settle each with retryLater, fail or release, using the returned token.
+     * settle each with retryLater, fail or release, using the returned token. The answer also says when the
+     * earliest lease left in active runs out, so a sweeper can sleep until then.
      */
-    public CompletableFuture<List<RecoveredJob>> recoverStalled(int limit, long leaseMs) {
+    public CompletableFuture<StallSweep> recoverStalled(int limit, long leaseMs) {
         requireAtLeast(limit, 1, "limit");
         requireAtLeast(leaseMs, 1, "leaseMs");
         return RECOVER_STALLED.<List<Object>> run(redis, ScriptOutputType.MULTI,
                 new String[] { keys.active(), keys.tokens() },
                 keys.jobPrefix(), Integer.toString(limit), Long.toString(leaseMs)).thenApply(r -> {
                     List<RecoveredJob> jobs = new ArrayList<>();
-                    for (int i = 1; i + 8 < r.size(); i += 9) {
+                    for (int i = 2; i + 8 < r.size(); i += 9) {
                         ClaimedJob job = new ClaimedJob((String) r.get(i), asLong(r.get(i + 1)),
                                 (int) asLong(r.get(i + 2)), (String) r.get(i + 4), (String) r.get(i + 5),
                                 (String) r.get(i + 6), (String) r.get(i + 7), asLong(r.get(i + 8)), 0L);
                         jobs.add(new RecoveredJob(job, (int) asLong(r.get(i + 3))));
                     }
-                    return jobs;
+                    return new StallSweep(jobs, asLong(r.get(1)));
                 });
     }
 
@@ -471,9 +473,40 @@ public final class JobStore {
         return redis.exists(keys.paused()).toCompletableFuture().thenApply(n -> n == 1L);
     }
 
-    /** The job's hash as stored (see docs/data-model.md); empty when there is no such job. */
+    /**
+     * The job's hash (see docs/data-model.md), with every value stored in parts put back together and its part
+     * fields left out, and {@code attempt} 0 for a job that never ran; empty when there is no such job.
+     */
     public CompletableFuture<java.util.Map<String, String>> getJob(String id) {
-        return redis.hgetall(keys.job(id)).toCompletableFuture();
+        String key = keys.job(id);
+        return redis.hgetall(key).toCompletableFuture().thenApply(hash -> wholeValues(key, hash));
+    }
+
+    /** The hash with {@code body}, {@code headers} and {@code retry} whole again (enqueue.lua splits them). */
+    static java.util.Map<String, String> wholeValues(String key, java.util.Map<String, String> hash) {
+        if (hash.isEmpty()) {
+            return hash;
+        }
+        java.util.Map<String, String> job = new java.util.HashMap<>(hash);
+        for (String name : new String[] { "body", "headers", "retry" }) {
+            String count = job.remove(name + "#");
+            if (count == null) {
+                continue;
+            }
+            StringBuilder value = new StringBuilder(job.getOrDefault(name, ""));
+            int parts = Integer.parseInt(count);
+            for (int i = 2; i <= parts; i++) {
+                String part = job.remove(name + "#" + i);
+                if (part == null) {
+                    throw new IllegalStateException("job hash " + key + " lacks part " + i + " of " + parts
+                            + " of its " + name + " (edited outside camel-rq?)");
+                }
+                value.append(part);
+            }
+            job.put(name, value.toString());
+        }
+        job.putIfAbsent("attempt", "0");
+        return job;
     }
 
     /** A page of the failed registry, oldest failure first. */

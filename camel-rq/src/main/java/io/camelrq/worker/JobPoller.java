@@ -129,11 +129,17 @@ public final class JobPoller {
             long nextDue = claim.msUntilNextDue();
             boolean dueFirst = nextDue >= 0 && nextDue < waitTimeoutMs;
             long wait = dueFirst ? nextDue : waitTimeoutMs;
+            boolean woken = true;
             if (wait > 0) {
-                awaitWork(jobs, wait, dueFirst);
+                woken = awaitWork(jobs, wait, dueFirst);
             }
             if (stopping || !mayWait.getAsBoolean()) {
                 // the wait ended because the consumer is stopping: claim nothing it would only give back
+                return new Batch(List.of(), sent);
+            }
+            if (!woken) {
+                // waitTimeout passed with no marker and nothing due: the next poll's claim looks again. Claiming
+                // here too would make every idle cycle cost two claims instead of one.
                 return new Batch(List.of(), sent);
             }
             sent = System.nanoTime();
@@ -192,22 +198,28 @@ public final class JobPoller {
      * wait is timed here instead: when it ends first, the BLPOP still runs out on the server, its connection
      * sits out until then, and a marker it takes meanwhile is put back for another consumer.
      */
-    private void awaitWork(JobStore jobs, long timeoutMs, boolean dueFirst) throws Exception {
+    /**
+     * @return whether there may be work now: a marker was taken, or the wait was for a due time that has come;
+     *         false when the whole waitTimeout passed without a marker
+     */
+    private boolean awaitWork(JobStore jobs, long timeoutMs, boolean dueFirst) throws Exception {
         StatefulConnection<String, String> connection = idleWaitConnections.poll();
         if (connection == null) {
             connection = openBlocking.apply(settings.waitTimeout());
             waitConnections.add(connection);
             if (stopping) {
                 releaseWaitConnection(connection, false);
-                return;
+                return false;
             }
         }
         StatefulConnection<String, String> waiting = connection;
         CompletableFuture<Boolean> wait = jobs.awaitWork(waiting, timeoutMs);
         try {
             // no job due sooner: let Redis end the wait (the margin covers its timer tick)
-            wait.get(dueFirst ? timeoutMs : timeoutMs + 1000, TimeUnit.MILLISECONDS);
+            boolean tookMarker = Boolean.TRUE.equals(wait.get(dueFirst ? timeoutMs : timeoutMs + 1000,
+                    TimeUnit.MILLISECONDS));
             releaseWaitConnection(waiting, true);
+            return tookMarker || dueFirst;
         } catch (TimeoutException dueNow) {
             wait.whenComplete((tookMarker, error) -> {
                 if (Boolean.TRUE.equals(tookMarker) && !stopping) {
@@ -215,10 +227,11 @@ public final class JobPoller {
                 }
                 releaseWaitConnection(waiting, error == null);
             });
+            return true;
         } catch (ExecutionException | InterruptedException e) {
             releaseWaitConnection(waiting, false);
             if (stopping) {
-                return;
+                return false;
             }
             throw e;
         }

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import io.camelrq.store.JobLease;
 import io.camelrq.store.JobStore;
 import io.camelrq.store.RecoveredJob;
+import io.camelrq.store.StallSweep;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +32,14 @@ final class LeaseKeeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
     /**
-     * Expired leases are looked for at least this often, so a dead consumer's jobs return within half a
-     * second of their lease running out. An empty sweep is one cheap ZRANGEBYSCORE.
+     * The longest a sweeper sleeps. Each sweep learns when the earliest lease in active runs out and wakes
+     * then; a job claimed after the sweep (by any consumer) cannot run out before its own lease, so a sweeper
+     * that sleeps no longer than its own visibilityTimeout, and never longer than this, misses no stall of a
+     * consumer with the same lease. An idle queue then costs one sweep per this interval, not two a second.
      */
-    private static final long MAX_SWEEP_INTERVAL_MS = 500;
+    static final long MAX_SWEEP_INTERVAL_MS = 5_000;
+    /** The shortest sleep between sweeps, so a lease that keeps running out at once cannot spin the thread. */
+    static final long MIN_SWEEP_INTERVAL_MS = 10;
     /** Stalled jobs recovered per sweep tick: bounds the work one tick starts. */
     static final int RECOVER_PER_TICK = 100;
 
@@ -60,9 +65,39 @@ final class LeaseKeeper {
         heartbeatThread = executors.newSingleThreadScheduledExecutor(owner, "rq-heartbeat-" + settings.queue());
         sweeperThread = executors.newSingleThreadScheduledExecutor(owner, "rq-sweeper-" + settings.queue());
         long heartbeatMs = settings.heartbeatInterval().toMillis();
-        long sweepMs = Math.min(MAX_SWEEP_INTERVAL_MS, heartbeatMs);
         heartbeatThread.scheduleWithFixedDelay(this::heartbeat, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
-        sweeperThread.scheduleWithFixedDelay(this::recoverStalled, 0, sweepMs, TimeUnit.MILLISECONDS);
+        sweeperThread.schedule(this::sweep, 0, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How long the sweeper sleeps after a sweep: until the earliest lease in active runs out, but no longer
+     * than the consumer's own visibilityTimeout nor {@link #MAX_SWEEP_INTERVAL_MS}, and at once (after the
+     * minimum pause) when the sweep stopped at its limit with more stalled jobs left.
+     *
+     * @param msUntilNextExpiry from recover_stalled; -1 when no job is active, or when the sweep failed
+     */
+    static long nextSweepDelayMs(long msUntilNextExpiry, int recovered, long visibilityTimeoutMs) {
+        if (recovered >= RECOVER_PER_TICK) {
+            return MIN_SWEEP_INTERVAL_MS;
+        }
+        long delay = Math.min(MAX_SWEEP_INTERVAL_MS, visibilityTimeoutMs);
+        if (msUntilNextExpiry >= 0) {
+            // +1: a lease is expired once Redis time has passed its deadline
+            delay = Math.min(delay, msUntilNextExpiry + 1);
+        }
+        return Math.max(MIN_SWEEP_INTERVAL_MS, delay);
+    }
+
+    private void sweep() {
+        long delay = recoverStalled();
+        ScheduledExecutorService sweeper = sweeperThread;
+        if (sweeper != null) {
+            try {
+                sweeper.schedule(this::sweep, delay, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // the consumer stops: no more sweeps
+            }
+        }
     }
 
     void stop(ExecutorServiceManager executors) {
@@ -153,17 +188,21 @@ final class LeaseKeeper {
         }
     }
 
-    private void recoverStalled() {
+    /** One sweep; returns how long to sleep before the next. */
+    private long recoverStalled() {
+        long leaseMs = settings.visibilityTimeout().toMillis();
         try {
             long sentNanos = System.nanoTime();
-            List<RecoveredJob> recovered = await(store.get().recoverStalled(RECOVER_PER_TICK,
-                    settings.visibilityTimeout().toMillis()));
-            for (RecoveredJob job : recovered) {
+            StallSweep sweep = await(store.get().recoverStalled(RECOVER_PER_TICK, leaseMs));
+            for (RecoveredJob job : sweep.recovered()) {
                 settler.recovered(job, sentNanos);
             }
+            return nextSweepDelayMs(sweep.msUntilNextExpiry(), sweep.recovered().size(), leaseMs);
         } catch (Exception e) {
             // the poll loop reports Redis outages; one line there is enough
             LOG.debug("Queue {}: stalled-job sweep failed", settings.queue(), e);
+            // what is active is unknown: look again soon, as often as before this sweep design
+            return Math.min(500, nextSweepDelayMs(-1, 0, leaseMs));
         }
     }
 

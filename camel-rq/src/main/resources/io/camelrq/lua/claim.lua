@@ -37,6 +37,28 @@ local function sliced(cmd, key, values)
   end
 end
 
+-- Values longer than 64 bytes may be stored in parts (see enqueue.lua):
+-- field <name># holds the number of parts, <name>#2 ... the rest. Returns
+-- the whole value, or nil and an error when a part is missing.
+local function whole(key, name, first, count)
+  local n = tonumber(count)
+  if not first or not n then
+    return first
+  end
+  local names = {}
+  for i = 2, n do
+    names[#names + 1] = name .. '#' .. i
+  end
+  local rest = redis.call('HMGET', key, unpack(names))
+  for i = 1, #rest do
+    if not rest[i] then
+      return nil, 'ERR job hash ' .. key .. ' lacks part ' .. (i + 1) .. ' of ' .. n .. ' of its ' .. name
+        .. ' (edited outside camel-rq?); delete the job to go on'
+    end
+  end
+  return first .. table.concat(rest)
+end
+
 local prefix = ARGV[1]
 local max = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
@@ -52,7 +74,22 @@ end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local fields = { 'state', 'token', 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt' }
+local fields = { 'state', 'token', 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt', 'body#', 'headers#',
+  'retry#' }
+
+-- the job's fields, with body, headers and retry put back together from their parts
+local function read_job(key)
+  local f = redis.call('HMGET', key, unpack(fields))
+  local err
+  -- body, headers and retry are fields 4, 6 and 7; their part counts 9, 10 and 11
+  for i, at in ipairs({ 4, 6, 7 }) do
+    f[at], err = whole(key, fields[at], f[at], f[8 + i])
+    if err then
+      return nil, err
+    end
+  end
+  return f
+end
 
 -- 1. The lost claim's jobs that this claimer still owns. A record whose seq
 -- the claimer has received (its reply arrived, or the lost claim never ran
@@ -72,7 +109,13 @@ do
   if ok and type(record) == 'table' and tonumber(record.seq) and tonumber(record.seq) > receivedSeq and type(record.jobs) == 'table' then
     for i = 1, #record.jobs - 1, 2 do
       local id = record.jobs[i]
-      local f = type(id) == 'string' and redis.call('HMGET', prefix .. id, unpack(fields)) or {}
+      local f, err = {}, nil
+      if type(id) == 'string' then
+        f, err = read_job(prefix .. id)
+        if err then
+          return redis.error_reply(err)
+        end
+      end
       if not seen[id] and f[1] == 'active' and f[2] == record.jobs[i + 1] then
         seen[id] = true
         released[#released + 1] = { id = id, f = f, released = true }
@@ -100,7 +143,10 @@ if not paused and #claimed < max then
   local ids = redis.call('LRANGE', KEYS[1], 0, max - #claimed - 1)
   taken = #ids
   for _, id in ipairs(ids) do
-    local f = redis.call('HMGET', prefix .. id, unpack(fields))
+    local f, err = read_job(prefix .. id)
+    if err then
+      return redis.error_reply(err)
+    end
     -- every job hash has a state; one in ready must be queued
     if seen[id] or f[1] ~= 'queued' then
       dangling = dangling + 1

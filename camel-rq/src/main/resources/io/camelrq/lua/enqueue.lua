@@ -34,6 +34,30 @@ local function sliced(cmd, key, values)
   end
 end
 
+-- A value of 65 to 2,048 bytes is stored in parts of at most 64 bytes:
+-- field <name> holds the first part, <name># the number of parts, and
+-- <name>#2 ... <name>#<count> the rest. Redis keeps a hash whose values are
+-- all 64 bytes or less (hash-max-listpack-value) as a listpack, about half
+-- the memory of the hashtable a single longer value turns it into. Longer
+-- values are stored whole: split, they would pass the 128 fields of
+-- hash-max-listpack-entries, and a hashtable costs little beside them.
+local PART, MAX_PARTS = 64, 32
+local function in_parts(fields, name, value)
+  local count = math.ceil(#value / PART)
+  fields[#fields + 1] = name
+  if count <= 1 or count > MAX_PARTS then
+    fields[#fields + 1] = value
+    return
+  end
+  fields[#fields + 1] = string.sub(value, 1, PART)
+  fields[#fields + 1] = name .. '#'
+  fields[#fields + 1] = count
+  for i = 2, count do
+    fields[#fields + 1] = name .. '#' .. i
+    fields[#fields + 1] = string.sub(value, (i - 1) * PART + 1, i * PART)
+  end
+end
+
 local prefix = ARGV[1]
 local n = tonumber(ARGV[2])
 if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 7 then
@@ -83,15 +107,15 @@ for i = 0, n - 1 do
       -- a finished or failed run of the same id: start afresh
       replaced[#replaced + 1] = id
     end
-    -- one HSET per job: every field in a single call
-    local fields = { 'body', ARGV[base + 1], 'enc', ARGV[base + 2], 'enqueuedAt', nowText, 'attempt', '0' }
+    -- one HSET per job: every field in a single call. No attempt field: a
+    -- job that never ran has attempt 0, and the hash stays smaller.
+    local fields = { 'enc', ARGV[base + 2], 'enqueuedAt', nowText }
+    in_parts(fields, 'body', ARGV[base + 1])
     if ARGV[base + 3] ~= '' then
-      fields[#fields + 1] = 'headers'
-      fields[#fields + 1] = ARGV[base + 3]
+      in_parts(fields, 'headers', ARGV[base + 3])
     end
     if ARGV[base + 4] ~= '' then
-      fields[#fields + 1] = 'retry'
-      fields[#fields + 1] = ARGV[base + 4]
+      in_parts(fields, 'retry', ARGV[base + 4])
     end
     fields[#fields + 1] = 'state'
     if at > now then

@@ -20,7 +20,8 @@ for i = 1, #page, 2 do
   out[#out + 1] = id
   out[#out + 1] = page[i + 1]
   for j = 1, 7 do
-    out[#out + 1] = f[j] or ''
+    -- a job that never ran has no attempt field: attempt 0
+    out[#out + 1] = f[j] or (j == 2 and '0' or '')
   end
 end
 return out

@@ -11,8 +11,11 @@
 -- ARGV[2] most jobs to recover in this call (1 or more)
 -- ARGV[3] lease length in ms for the recovering consumer (1 or more)
 --
--- Returns { dangling, then 9 values per recovered job:
+-- Returns { dangling, msUntilNextExpiry, then 9 values per recovered job:
 --   id, token, attempt, stalls, body, enc, headers, retry, enqueuedAt }
+-- msUntilNextExpiry: ms from now until the earliest lease deadline still in
+-- active after this call (0 if one is already past), or -1 when active is
+-- empty; the sweeper sleeps until then rather than polling.
 --
 -- Every read and check comes before the first write, so an error leaves
 -- nothing half done.
@@ -22,6 +25,28 @@ local function sliced(cmd, key, values)
   for i = 1, #values, 7000 do
     redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
   end
+end
+
+-- Values longer than 64 bytes may be stored in parts (see enqueue.lua):
+-- field <name># holds the number of parts, <name>#2 ... the rest. Returns
+-- the whole value, or nil and an error when a part is missing.
+local function whole(key, name, first, count)
+  local n = tonumber(count)
+  if not first or not n then
+    return first
+  end
+  local names = {}
+  for i = 2, n do
+    names[#names + 1] = name .. '#' .. i
+  end
+  local rest = redis.call('HMGET', key, unpack(names))
+  for i = 1, #rest do
+    if not rest[i] then
+      return nil, 'ERR job hash ' .. key .. ' lacks part ' .. (i + 1) .. ' of ' .. n .. ' of its ' .. name
+        .. ' (edited outside camel-rq?); delete the job to go on'
+    end
+  end
+  return first .. table.concat(rest)
 end
 
 local prefix = ARGV[1]
@@ -41,12 +66,21 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, li
 local jobs = {}
 local unlist = {}
 for _, id in ipairs(expired) do
-  local f = redis.call('HMGET', prefix .. id, 'state', 'attempt', 'stalls', 'body', 'enc', 'headers', 'retry',
-    'enqueuedAt')
+  local key = prefix .. id
+  local f = redis.call('HMGET', key, 'state', 'attempt', 'stalls', 'body', 'enc', 'headers', 'retry',
+    'enqueuedAt', 'body#', 'headers#', 'retry#')
   if f[1] ~= 'active' then
     -- an entry without a live active job behind it: just unlist it
     unlist[#unlist + 1] = id
   else
+    -- body, headers and retry are fields 4, 6 and 7; their part counts 9, 10 and 11
+    local err
+    for i, at in ipairs({ 4, 6, 7 }) do
+      f[at], err = whole(key, ({ 'body', 'headers', 'retry' })[i], f[at], f[8 + i])
+      if err then
+        return redis.error_reply(err)
+      end
+    end
     jobs[#jobs + 1] = { id = id, f = f }
   end
 end
@@ -55,7 +89,7 @@ if tokenCount and not tokenCount:match('^%-?%d+$') then
   return redis.error_reply('ERR recover_stalled: the token counter ' .. KEYS[2] .. ' is not an integer')
 end
 
-local out = { #unlist }
+local out = { #unlist, -1 }
 if #unlist > 0 then
   sliced('ZREM', KEYS[1], unlist)
 end
@@ -82,5 +116,9 @@ if #jobs > 0 then
     out[#out + 1] = f[8] or ''
   end
   sliced('ZADD', KEYS[1], leases)
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if first[2] then
+  out[2] = math.max(0, tonumber(first[2]) - now)
 end
 return out

@@ -65,7 +65,7 @@ class AclTest extends RqTestSupport {
             assertThat(store.release("d", jobs.get("d").token()).join()).isTrue();
             store.extendLeases(List.of(new JobLease("e", jobs.get("e").token())), 1).join();
             Thread.sleep(20);
-            List<RecoveredJob> recovered = store.recoverStalled(10, 60_000).join();
+            List<RecoveredJob> recovered = store.recoverStalled(10, 60_000).join().recovered();
             assertThat(recovered).extracting(r -> r.job().id()).containsExactly("e");
             assertThat(store.fail("e", recovered.get(0).job().token(), JobError.of("x", "y"), "test", 1, 1000)
                     .join()).isEqualTo(1);

@@ -104,7 +104,7 @@ class BatchLimitsTest extends RqTestSupport {
         enqueueAll();
         claimAll(1);
         Thread.sleep(50);
-        List<RecoveredJob> recovered = store().recoverStalled(N, 60_000).join();
+        List<RecoveredJob> recovered = store().recoverStalled(N, 60_000).join().recovered();
         assertThat(recovered).hasSize(N);
         assertThat(recovered).extracting(RecoveredJob::stalls).containsOnly(1);
         assertThat(consistent()).containsExactlyEntriesOf(Map.of("active", N));

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * Single-job enqueues from many threads share script calls ({@link EnqueueCoalescer} behind
+ * Single-job enqueues from many threads share script calls ({@link CallCoalescer} behind
  * {@link JobStore#enqueue(NewJob)}), against a real Redis: every job is written once and every caller gets
  * its own answer, a lone sender still makes one call per job, and a failed call fails exactly its own jobs.
  *
