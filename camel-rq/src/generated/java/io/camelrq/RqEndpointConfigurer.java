@@ -23,12 +23,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         RqEndpoint target = (RqEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
-        case "backofferrorthreshold":
-        case "backoffErrorThreshold": target.setBackoffErrorThreshold(property(camelContext, int.class, value)); return true;
-        case "backoffidlethreshold":
-        case "backoffIdleThreshold": target.setBackoffIdleThreshold(property(camelContext, int.class, value)); return true;
-        case "backoffmultiplier":
-        case "backoffMultiplier": target.setBackoffMultiplier(property(camelContext, int.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "commandtimeout":
@@ -37,7 +31,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "concurrentConsumers": target.getConfiguration().setConcurrentConsumers(property(camelContext, int.class, value)); return true;
         case "deadletteruri":
         case "deadLetterUri": target.getConfiguration().setDeadLetterUri(property(camelContext, java.lang.String.class, value)); return true;
-        case "delay": target.setDelay(property(camelContext, long.class, value)); return true;
+        case "delay": target.setDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
@@ -50,7 +44,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "heartbeatinterval":
         case "heartbeatInterval": target.getConfiguration().setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
         case "initialdelay":
-        case "initialDelay": target.setInitialDelay(property(camelContext, long.class, value)); return true;
+        case "initialDelay": target.setInitialDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "jobdelay":
         case "jobDelay": target.getConfiguration().setJobDelay(property(camelContext, java.lang.String.class, value)); return true;
         case "jobtimeout":
@@ -83,8 +77,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "redisMode": target.getConfiguration().setRedisMode(property(camelContext, java.lang.String.class, value)); return true;
         case "redisurl":
         case "redisUrl": target.getConfiguration().setRedisUrl(property(camelContext, java.lang.String.class, value)); return true;
-        case "repeatcount":
-        case "repeatCount": target.setRepeatCount(property(camelContext, long.class, value)); return true;
         case "resultttl":
         case "resultTtl": target.getConfiguration().setResultTtl(property(camelContext, java.lang.String.class, value)); return true;
         case "retrybackoff":
@@ -105,11 +97,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "runLoggingLevel": target.setRunLoggingLevel(property(camelContext, org.apache.camel.LoggingLevel.class, value)); return true;
         case "scheduledexecutorservice":
         case "scheduledExecutorService": target.setScheduledExecutorService(property(camelContext, java.util.concurrent.ScheduledExecutorService.class, value)); return true;
-        case "scheduler": target.setScheduler(property(camelContext, java.lang.Object.class, value)); return true;
-        case "schedulerproperties":
-        case "schedulerProperties": target.setSchedulerProperties(property(camelContext, java.util.Map.class, value)); return true;
-        case "sendemptymessagewhenidle":
-        case "sendEmptyMessageWhenIdle": target.setSendEmptyMessageWhenIdle(property(camelContext, boolean.class, value)); return true;
         case "sslcontextparameters":
         case "sslContextParameters": target.getConfiguration().setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "stalledcountsasattempt":
@@ -137,12 +124,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
-        case "backofferrorthreshold":
-        case "backoffErrorThreshold": return int.class;
-        case "backoffidlethreshold":
-        case "backoffIdleThreshold": return int.class;
-        case "backoffmultiplier":
-        case "backoffMultiplier": return int.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "commandtimeout":
@@ -197,8 +178,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "redisMode": return java.lang.String.class;
         case "redisurl":
         case "redisUrl": return java.lang.String.class;
-        case "repeatcount":
-        case "repeatCount": return long.class;
         case "resultttl":
         case "resultTtl": return java.lang.String.class;
         case "retrybackoff":
@@ -219,11 +198,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "runLoggingLevel": return org.apache.camel.LoggingLevel.class;
         case "scheduledexecutorservice":
         case "scheduledExecutorService": return java.util.concurrent.ScheduledExecutorService.class;
-        case "scheduler": return java.lang.Object.class;
-        case "schedulerproperties":
-        case "schedulerProperties": return java.util.Map.class;
-        case "sendemptymessagewhenidle":
-        case "sendEmptyMessageWhenIdle": return boolean.class;
         case "sslcontextparameters":
         case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "stalledcountsasattempt":
@@ -247,12 +221,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         RqEndpoint target = (RqEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
-        case "backofferrorthreshold":
-        case "backoffErrorThreshold": return target.getBackoffErrorThreshold();
-        case "backoffidlethreshold":
-        case "backoffIdleThreshold": return target.getBackoffIdleThreshold();
-        case "backoffmultiplier":
-        case "backoffMultiplier": return target.getBackoffMultiplier();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "commandtimeout":
@@ -307,8 +275,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "redisMode": return target.getConfiguration().getRedisMode();
         case "redisurl":
         case "redisUrl": return target.getConfiguration().getRedisUrl();
-        case "repeatcount":
-        case "repeatCount": return target.getRepeatCount();
         case "resultttl":
         case "resultTtl": return target.getConfiguration().getResultTtl();
         case "retrybackoff":
@@ -329,11 +295,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "runLoggingLevel": return target.getRunLoggingLevel();
         case "scheduledexecutorservice":
         case "scheduledExecutorService": return target.getScheduledExecutorService();
-        case "scheduler": return target.getScheduler();
-        case "schedulerproperties":
-        case "schedulerProperties": return target.getSchedulerProperties();
-        case "sendemptymessagewhenidle":
-        case "sendEmptyMessageWhenIdle": return target.isSendEmptyMessageWhenIdle();
         case "sslcontextparameters":
         case "sslContextParameters": return target.getConfiguration().getSslContextParameters();
         case "stalledcountsasattempt":
@@ -349,15 +310,6 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "visibilityTimeout": return target.getConfiguration().getVisibilityTimeout();
         case "waittimeout":
         case "waitTimeout": return target.getConfiguration().getWaitTimeout();
-        default: return null;
-        }
-    }
-
-    @Override
-    public Object getCollectionValueType(Object target, String name, boolean ignoreCase) {
-        switch (ignoreCase ? name.toLowerCase() : name) {
-        case "schedulerproperties":
-        case "schedulerProperties": return java.lang.Object.class;
         default: return null;
         }
     }

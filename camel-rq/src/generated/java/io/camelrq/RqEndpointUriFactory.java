@@ -23,10 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(55);
-        props.add("backoffErrorThreshold");
-        props.add("backoffIdleThreshold");
-        props.add("backoffMultiplier");
+        Set<String> props = new HashSet<>(48);
         props.add("bridgeErrorHandler");
         props.add("commandTimeout");
         props.add("concurrentConsumers");
@@ -57,7 +54,6 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("redisClusterClient");
         props.add("redisMode");
         props.add("redisUrl");
-        props.add("repeatCount");
         props.add("resultTtl");
         props.add("retryBackoff");
         props.add("retryInterval");
@@ -68,9 +64,6 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("retryOn");
         props.add("runLoggingLevel");
         props.add("scheduledExecutorService");
-        props.add("scheduler");
-        props.add("schedulerProperties");
-        props.add("sendEmptyMessageWhenIdle");
         props.add("sslContextParameters");
         props.add("stalledCountsAsAttempt");
         props.add("startScheduler");
@@ -85,9 +78,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         secretProps.add("redisUrl");
         secretProps.add("username");
         SECRET_PROPERTY_NAMES = Collections.unmodifiableSet(secretProps);
-        Map<String, String> prefixes = new HashMap<>(1);
-        prefixes.put("schedulerProperties", "scheduler.");
-        MULTI_VALUE_PREFIXES = Collections.unmodifiableMap(prefixes);
+        MULTI_VALUE_PREFIXES = Collections.emptyMap();
     }
 
     @Override

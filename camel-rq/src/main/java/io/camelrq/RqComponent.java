@@ -85,6 +85,12 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
         // which options the URI itself gives: only those retry options are stored with each job
         java.util.Set<String> uriOptions = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         uriOptions.addAll(parameters.keySet());
+        for (String option : parameters.keySet()) {
+            String why = RqEndpoint.unsupportedOption(option);
+            if (why != null) {
+                throw new IllegalArgumentException("Option " + option + " is not supported by rq endpoints: " + why);
+            }
+        }
         RqEndpoint endpoint = new RqEndpoint(uri, this, remaining, configuration.copy());
         setProperties(endpoint, parameters);
         RqConfiguration config = endpoint.getConfiguration();

@@ -18,6 +18,13 @@ import org.apache.camel.support.jsse.SSLContextParameters;
 @UriParams
 public class RqConfiguration implements Cloneable {
 
+    /**
+     * Appended to the description of every duration option. The rule is Python RQ's (seconds), which most
+     * Camel components do not follow (bare milliseconds), so each option says it.
+     */
+    static final String DURATION_RULE = " A bare number is seconds, as in Python RQ (30000 is 8h20m, not 30 s);"
+                                        + " add a unit for anything else: 500ms, 5s, 1m, 2h, 1d.";
+
     // ---- connection ------------------------------------------------------------------------------
 
     @UriParam(label = "common", defaultValue = "redis://localhost:6379", secret = true,
@@ -76,42 +83,45 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "common,advanced", defaultValue = "5s",
               description = "The longest wait for Redis on one command, and for a connection; past it the"
-                            + " exchange fails (a producer) or the poll is retried (a consumer).")
+                            + " exchange fails (a producer) or the poll is retried (a consumer)."
+                            + DURATION_RULE)
     private String commandTimeout = "5s";
 
     // ---- retries (producer: stored with each job; consumer: defaults for jobs without their own) -----
 
-    @UriParam(label = "common", defaultValue = "0",
+    @UriParam(label = "common,retry",
               description = "Retries after the first attempt: retryMax=2 means at most 3 attempts. Given in a"
                             + " producer's URI it is stored with each job; on a consumer (or the component) it is"
-                            + " the default for jobs that carry no retry config of their own.")
+                            + " the default for jobs that carry no retry config of their own. Unset: 0, no retry.")
     private Integer retryMax;
 
-    @UriParam(label = "common", defaultValue = "0",
+    @UriParam(label = "common,retry",
               description = "Delay before each retry: one value, or a comma-separated list where retry k waits"
                             + " the k-th value and the last value repeats (RQ repeats the first). Bare numbers"
-                            + " are seconds; ms, s, m, h, d suffixes are allowed, e.g. 500ms,5s,1m.")
+                            + " are seconds; ms, s, m, h, d suffixes are allowed, e.g. 500ms,5s,1m. Unset: 0,"
+                            + " a retry runs at once.")
     private String retryInterval;
 
-    @UriParam(label = "common", defaultValue = "fixed", enums = "fixed,exponential",
+    @UriParam(label = "common,retry", enums = "fixed,exponential",
               description = "fixed: retry k waits the k-th retryInterval. exponential: retry k waits"
-                            + " retryInterval times retryMultiplier to the power k-1.")
+                            + " retryInterval times retryMultiplier to the power k-1. Unset: fixed.")
     private String retryBackoff;
 
-    @UriParam(label = "common", defaultValue = "2.0",
-              description = "Growth factor of exponential backoff; at least 1.0.")
+    @UriParam(label = "common,retry",
+              description = "Growth factor of exponential backoff; at least 1.0. Unset: 2.0.")
     private Double retryMultiplier;
 
-    @UriParam(label = "common",
-              description = "Caps any computed retry delay (after backoff and jitter), e.g. 10m.")
+    @UriParam(label = "common,retry",
+              description = "Caps any computed retry delay (after backoff and jitter), e.g. 10m."
+                            + DURATION_RULE)
     private String retryMaxInterval;
 
-    @UriParam(label = "common", defaultValue = "0",
+    @UriParam(label = "common,retry",
               description = "Spreads each retry delay randomly by plus or minus this fraction (0.0 to 1.0)."
-                            + " Off by default, so a fixed interval stays fixed.")
+                            + " Unset: 0, off, so a fixed interval stays fixed.")
     private Double retryJitter;
 
-    @UriParam(label = "common",
+    @UriParam(label = "common,retry",
               description = "Comma-separated fully qualified names of the exception classes that are retried (a"
                             + " subclass or a cause matches too); each must be a class the application can load,"
                             + " checked when the endpoint is created. Other failures go straight to the failed"
@@ -136,7 +146,8 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "producer",
               description = "A fixed delay before every enqueued job becomes runnable, e.g. 30s."
-                            + " The CamelRqDelay and CamelRqRunAt headers override it per message.")
+                            + " The CamelRqDelay and CamelRqRunAt headers override it per message."
+                            + DURATION_RULE)
     private String jobDelay;
 
     @UriParam(label = "producer", defaultValue = "1048576",
@@ -163,7 +174,8 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "consumer", defaultValue = "0",
               description = "How long a completed job is kept (state completed) before Redis expires it."
-                            + " 0 deletes it on completion.")
+                            + " 0 deletes it on completion."
+                            + DURATION_RULE)
     private String resultTtl = "0";
 
     @UriParam(label = "consumer", defaultValue = "10000",
@@ -173,7 +185,8 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "consumer", defaultValue = "180d",
               description = "The failed registry keeps no job longer than this: when a job fails, failures older"
-                            + " than it are deleted, oldest first, as in Sidekiq's dead set. 0 keeps them for ever.")
+                            + " than it are deleted, oldest first, as in Sidekiq's dead set. 0 keeps them for ever."
+                            + DURATION_RULE)
     private String failedTtl = "180d";
 
     @UriParam(label = "consumer",
@@ -184,12 +197,14 @@ public class RqConfiguration implements Cloneable {
     private String deadLetterUri;
 
     @UriParam(label = "consumer", defaultValue = "30s",
-              description = "The lease on a claimed job: how long it stays owned by this consumer.")
+              description = "The lease on a claimed job: how long it stays owned by this consumer."
+                            + DURATION_RULE)
     private String visibilityTimeout = "30s";
 
     @UriParam(label = "consumer",
               description = "How often a consumer extends the leases of all its in-flight jobs, in one call."
-                            + " Default: a third of visibilityTimeout.")
+                            + " Default: a third of visibilityTimeout."
+                            + DURATION_RULE)
     private String heartbeatInterval;
 
     @UriParam(label = "consumer", defaultValue = "true",
@@ -206,7 +221,8 @@ public class RqConfiguration implements Cloneable {
     @UriParam(label = "consumer",
               description = "The longest one attempt may run, e.g. 2m. Past it the attempt fails with"
                             + " RqJobTimeoutException and is retried by policy, and the worker thread is"
-                            + " interrupted; a late result of that attempt is ignored. Default: no limit.")
+                            + " interrupted; a late result of that attempt is ignored. Default: no limit."
+                            + DURATION_RULE)
     private String jobTimeout;
 
     @UriParam(label = "consumer,health",
@@ -221,7 +237,8 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "consumer,advanced", defaultValue = "5s",
               description = "How long an idle consumer thread blocks on Redis for a wake-up before it polls"
-                            + " again. Enqueues wake it at once; so does the next scheduled job coming due.")
+                            + " again. Enqueues wake it at once; so does the next scheduled job coming due."
+                            + DURATION_RULE)
     private String waitTimeout = "5s";
 
     public RqConfiguration copy() {

@@ -314,7 +314,9 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
     /**
      * Reports a Redis outage or refusal once when it starts (and once when it ends, from the poll), not on
-     * every failed poll; everything else goes to the configured handler.
+     * every failed poll; everything else goes to the configured handler. With bridgeErrorHandler=true every
+     * failed poll, outages included, also goes to that handler, Camel's bridge to the route's error handler,
+     * as it does for any polling consumer: the route's onException decides what an outage means.
      */
     private final class OutageLoggingExceptionHandler implements ExceptionHandler {
 
@@ -336,6 +338,11 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
 
         @Override
         public void handleException(String message, Exchange exchange, Throwable exception) {
+            boolean redisFailure = exception instanceof RqRedisUnavailableException
+                                   || exception instanceof RqRedisRefusedException;
+            if (redisFailure && endpoint.isBridgeErrorHandler()) {
+                delegate.handleException(message, exchange, exception);
+            }
             if (exception instanceof RqRedisUnavailableException) {
                 if (!redisUnavailable) {
                     redisUnavailable = true;

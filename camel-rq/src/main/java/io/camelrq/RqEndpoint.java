@@ -1,5 +1,6 @@
 package io.camelrq;
 
+import io.camelrq.observe.DepthCache;
 import io.camelrq.observe.JobMetrics;
 import java.time.Duration;
 
@@ -23,6 +24,9 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.ScheduledPollEndpoint;
+import org.apache.camel.util.URISupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Enqueue jobs into a Redis-backed queue, and run them through a route with per-job delayed retries
@@ -30,8 +34,33 @@ import org.apache.camel.support.ScheduledPollEndpoint;
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "rq", title = "Redis Job Queue", syntax = "rq:queue",
              category = { Category.MESSAGING }, headersClass = RqConstants.class)
+@Metadata(excludeProperties = RqEndpoint.UNSUPPORTED_OPTIONS)
 @ManagedResource(description = "Managed rq: endpoint: a Redis job queue")
 public class RqEndpoint extends ScheduledPollEndpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RqEndpoint.class);
+
+    /**
+     * Scheduler options that a polling consumer inherits but that do not fit one whose poll blocks on Redis
+     * until work arrives: left out of the catalog, and refused when given (see {@link #unsupportedOption}).
+     */
+    static final String UNSUPPORTED_OPTIONS = "sendEmptyMessageWhenIdle,repeatCount,scheduler,schedulerProperties,"
+                                              + "backoffMultiplier,backoffIdleThreshold,backoffErrorThreshold";
+
+    /** Why an option of {@link #UNSUPPORTED_OPTIONS} is refused, or null when it is not one of them. */
+    static String unsupportedOption(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "sendemptymessagewhenidle" -> "an idle poll is a waitTimeout without work, so it would send an empty"
+                                               + " exchange every few seconds";
+            case "repeatcount" -> "it would stop the consumer for good after that many waits for work";
+            case "scheduler", "schedulerproperties" -> "a cron-like scheduler fires polls at fixed times, but a poll"
+                                                       + " here waits on Redis until work arrives";
+            case "backoffmultiplier", "backoffidlethreshold", "backofferrorthreshold" ->
+                    "backing off idle polls only delays the pickup of new jobs, and the consumer already paces"
+                    + " itself while Redis is unreachable";
+            default -> null;
+        };
+    }
 
     /** The most jobs one consumer thread claims in one poll, whatever maxMessagesPerPoll asks. */
     static final int MAX_MESSAGES_PER_POLL = 1000;
@@ -42,6 +71,24 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     @UriParam
     private final RqConfiguration configuration;
+
+    // Camel's scheduler options, declared again with the defaults this endpoint really has (set in the
+    // constructor): the catalog would otherwise show ScheduledPollEndpoint's 500, 1000 and false. These
+    // fields only declare the options; their values live in ScheduledPollEndpoint, through its setters.
+    @UriParam(label = "consumer,scheduler", defaultValue = "10", javaType = "java.time.Duration",
+              description = "Milliseconds between the end of one poll and the start of the next. A poll already waits"
+                            + " on Redis until work arrives, so this pause only delays jobs that arrive in it.")
+    private long delay = 10;
+    @UriParam(label = "consumer,scheduler", defaultValue = "0", javaType = "java.time.Duration",
+              description = "Milliseconds before the first poll starts.")
+    private long initialDelay;
+    @UriParam(label = "consumer,scheduler", defaultValue = "true",
+              description = "Poll again at once, without the delay, when a poll returned jobs.")
+    private boolean greedy = true;
+    @UriParam(label = "consumer,advanced", defaultValue = "InOnly", enums = "InOnly,InOut",
+              description = "The exchange pattern of the exchanges the consumer creates. A job's route has no caller"
+                            + " waiting for a reply, so InOnly is what it gets unless set.")
+    private org.apache.camel.ExchangePattern exchangePattern = org.apache.camel.ExchangePattern.InOnly;
 
     // Options parsed and checked once by validateOptions(), so the hot paths never parse text.
     private RetrySpec retrySpec;
@@ -63,6 +110,8 @@ public class RqEndpoint extends ScheduledPollEndpoint {
 
     private volatile JobStore store;
     private final JobMetrics metrics = new JobMetrics();
+    /** What the depth attributes and the dev console show: one stats read per 2 s at most, never waited for. */
+    private final DepthCache depthCache = new DepthCache(() -> store().stats(), () -> store().isPaused(), 2_000);
     private final JobCodec codec = new JobCodec(new ObjectMapper().findAndRegisterModules());
 
     public RqEndpoint(String uri, RqComponent component, String queue, RqConfiguration configuration) {
@@ -71,9 +120,9 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         this.configuration = configuration;
         // Idle consumers block on Redis for a wake-up inside the poll, so the scheduler's pause between
         // polls only delays jobs enqueued in that pause: keep it short, and start polling at once.
-        setDelay(10);
-        setInitialDelay(0);
-        setGreedy(true);
+        setDelay(delay);
+        setInitialDelay(initialDelay);
+        setGreedy(greedy);
     }
 
     /** @param uriOptions the option names given in the endpoint URI (not inherited from the component) */
@@ -96,21 +145,23 @@ public class RqEndpoint extends ScheduledPollEndpoint {
                 uriOptions.contains("retryJitter") ? c.getRetryJitter() : null,
                 uriOptions.contains("retryOn") ? c.getRetryOn() : null);
         jobRetryEncoded = jobRetrySpec.encode();
-        commandTimeout = positive("commandTimeout", Durations.parse(c.getCommandTimeout(), "commandTimeout"));
-        jobDelay = c.getJobDelay() == null ? null : Durations.parse(c.getJobDelay(), "jobDelay");
-        resultTtl = Durations.parse(c.getResultTtl(), "resultTtl");
+        warnIfLikelyMilliseconds(c.getRetryInterval(), "retryInterval");
+        warnIfLikelyMilliseconds(c.getRetryMaxInterval(), "retryMaxInterval");
+        commandTimeout = positive("commandTimeout", duration(c.getCommandTimeout(), "commandTimeout"));
+        jobDelay = c.getJobDelay() == null ? null : duration(c.getJobDelay(), "jobDelay");
+        resultTtl = duration(c.getResultTtl(), "resultTtl");
         visibilityTimeout = positive("visibilityTimeout",
-                Durations.parse(c.getVisibilityTimeout(), "visibilityTimeout"));
-        waitTimeout = positive("waitTimeout", Durations.parse(c.getWaitTimeout(), "waitTimeout"));
+                duration(c.getVisibilityTimeout(), "visibilityTimeout"));
+        waitTimeout = positive("waitTimeout", duration(c.getWaitTimeout(), "waitTimeout"));
         heartbeatInterval = c.getHeartbeatInterval() == null ? visibilityTimeout.dividedBy(3)
-                : positive("heartbeatInterval", Durations.parse(c.getHeartbeatInterval(), "heartbeatInterval"));
+                : positive("heartbeatInterval", duration(c.getHeartbeatInterval(), "heartbeatInterval"));
         if (heartbeatInterval.compareTo(visibilityTimeout) >= 0) {
             throw new IllegalArgumentException("Invalid value for option heartbeatInterval: '"
                                                + c.getHeartbeatInterval() + "' (must be shorter than visibilityTimeout "
                                                + c.getVisibilityTimeout() + ")");
         }
         jobTimeout = c.getJobTimeout() == null ? null
-                : positive("jobTimeout", Durations.parse(c.getJobTimeout(), "jobTimeout"));
+                : positive("jobTimeout", duration(c.getJobTimeout(), "jobTimeout"));
         if (c.getMaxStalls() < 0) {
             throw new IllegalArgumentException(
                     "Invalid value for option maxStalls: '" + c.getMaxStalls() + "' (must be at least 0)");
@@ -119,7 +170,7 @@ public class RqEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("Invalid value for option failedMax: '" + c.getFailedMax()
                                                + "' (must be at least 0; 0 keeps every failed job)");
         }
-        failedTtl = Durations.parse(c.getFailedTtl(), "failedTtl");
+        failedTtl = duration(c.getFailedTtl(), "failedTtl");
         operation = RqOperation.parse(c.getOperation(), "option operation");
         atLeastOne("concurrentConsumers", c.getConcurrentConsumers());
         atLeastOne("maxMessagesPerPoll", c.getMaxMessagesPerPoll());
@@ -138,6 +189,20 @@ public class RqEndpoint extends ScheduledPollEndpoint {
             }
         }
         validateConnectionOptions(c);
+    }
+
+    /** Parses a duration option, warning when its bare number was probably meant as milliseconds. */
+    private Duration duration(String text, String option) {
+        Duration parsed = Durations.parse(text, option);
+        warnIfLikelyMilliseconds(text, option);
+        return parsed;
+    }
+
+    private void warnIfLikelyMilliseconds(String text, String option) {
+        String warning = Durations.millisecondsWarning(text, option);
+        if (warning != null) {
+            LOG.warn("{} (endpoint {})", warning, URISupport.sanitizeUri(getEndpointUri()));
+        }
     }
 
     /** The options that say how to reach Redis: one client option at most, a URL that parses, a matching mode. */
@@ -278,11 +343,16 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return queue;
     }
 
-    // ---- JMX: read from Redis on access (one atomic snapshot), totals counted in this JVM --------------
+    // ---- JMX: depths from the last snapshot (DepthCache, never waits), totals counted in this JVM ------
 
-    /** The queue's depths right now, read from Redis. */
+    /** The queue's depths right now, read from Redis (waits up to commandTimeout). */
     public QueueStats currentStats() {
         return await(store().stats());
+    }
+
+    /** The last depths read, at once; refreshed in the background when older than 2 s. */
+    public DepthCache.Snapshot cachedDepths() {
+        return depthCache.get();
     }
 
     @ManagedAttribute(description = "The Redis server of the queue, with the password of its login masked")
@@ -290,29 +360,55 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return redisServer();
     }
 
-    @ManagedAttribute(description = "Jobs ready to run")
+    @ManagedAttribute(description = "Jobs ready to run, as last read (see DepthsReadAt; refreshDepths reads now)")
     public long getQueuedCount() {
-        return currentStats().queued();
+        return cachedDepths().stats().queued();
     }
 
-    @ManagedAttribute(description = "Jobs waiting for their due time: delayed jobs and retries")
+    @ManagedAttribute(description = "Jobs waiting for their due time: delayed jobs and retries, as last read")
     public long getScheduledCount() {
-        return currentStats().scheduled();
+        return cachedDepths().stats().scheduled();
     }
 
-    @ManagedAttribute(description = "Jobs claimed by a consumer and not yet settled")
+    @ManagedAttribute(description = "Jobs claimed by a consumer and not yet settled, as last read")
     public long getActiveCount() {
-        return currentStats().active();
+        return cachedDepths().stats().active();
     }
 
-    @ManagedAttribute(description = "Jobs in the failed registry")
+    @ManagedAttribute(description = "Jobs in the failed registry, as last read")
     public long getFailedCount() {
-        return currentStats().failed();
+        return cachedDepths().stats().failed();
     }
 
-    @ManagedAttribute(description = "Whether consumers are paused on this queue")
+    @ManagedAttribute(description = "Whether consumers are paused on this queue, as last read")
     public boolean isQueuePaused() {
-        return await(store().isPaused());
+        return cachedDepths().paused();
+    }
+
+    @ManagedAttribute(description = "When the depth attributes were last read from Redis (ISO-8601), or never")
+    public String getDepthsReadAt() {
+        long at = cachedDepths().readAtMillis();
+        return at == 0 ? "never" : java.time.Instant.ofEpochMilli(at).toString();
+    }
+
+    @ManagedAttribute(description = "Why the latest read of the depths failed, or empty when it succeeded")
+    public String getDepthsError() {
+        String error = cachedDepths().error();
+        return error == null ? "" : withoutSecrets(error);
+    }
+
+    @ManagedOperation(description = "Reads the depths from Redis now (waits up to commandTimeout); returns them with"
+                                    + " paused and readAt")
+    public java.util.Map<String, Object> refreshDepths() {
+        DepthCache.Snapshot snapshot = await(depthCache.refresh());
+        if (snapshot.error() != null) {
+            throw new IllegalStateException("Queue " + queue + ": could not read the depths: "
+                                            + withoutSecrets(snapshot.error()));
+        }
+        java.util.Map<String, Object> depths = new java.util.LinkedHashMap<>(snapshot.stats().toMap());
+        depths.put("paused", snapshot.paused());
+        depths.put("readAt", java.time.Instant.ofEpochMilli(snapshot.readAtMillis()).toString());
+        return depths;
     }
 
     @ManagedAttribute(description = "Jobs this endpoint enqueued (this JVM)")

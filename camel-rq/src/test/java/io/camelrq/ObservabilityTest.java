@@ -65,6 +65,13 @@ class ObservabilityTest extends RqTestSupport {
         // the route's endpoint: the consumer and the producers above share it (same URI)
         ObjectName endpoint = server.queryNames(new ObjectName("org.apache.camel:type=endpoints,*"), null).stream()
                 .filter(n -> n.getKeyProperty("name").contains("rq://" + queue)).findFirst().orElseThrow();
+        // the depth attributes show the last reading; the operation reads now
+        @SuppressWarnings("unchecked")
+        Map<String, Object> depths = (Map<String, Object>) server.invoke(endpoint, "refreshDepths", null, null);
+        assertThat(depths).containsEntry("scheduled", 1L).containsEntry("failed", 1L).containsEntry("paused", false)
+                .containsKey("readAt");
+        assertThat(server.getAttribute(endpoint, "DepthsReadAt")).isNotEqualTo("never");
+        assertThat(server.getAttribute(endpoint, "DepthsError")).isEqualTo("");
         assertThat(server.getAttribute(endpoint, "ScheduledCount")).isEqualTo(1L);
         assertThat(server.getAttribute(endpoint, "FailedCount")).isEqualTo(1L);
         assertThat(server.getAttribute(endpoint, "QueuedCount")).isEqualTo(0L);
@@ -76,7 +83,9 @@ class ObservabilityTest extends RqTestSupport {
         assertThat(server.getAttribute(endpoint, "StalledTotal")).isEqualTo(0L);
 
         assertThat(server.invoke(endpoint, "pauseQueue", null, null)).isEqualTo(true);
-        assertThat(server.getAttribute(endpoint, "QueuePaused")).isEqualTo(true);
+        // within the 2 s the attributes may show the last reading; they catch up without a refresh
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Boolean.TRUE.equals(server.getAttribute(endpoint, "QueuePaused")));
         assertThat(server.invoke(endpoint, "resumeQueue", null, null)).isEqualTo(true);
         assertThat(server.invoke(endpoint, "requeueFailed", null, null)).isEqualTo(1L);
         // retryMax=1 again: the requeued job fails twice more and is back in the failed registry
@@ -113,6 +122,9 @@ class ObservabilityTest extends RqTestSupport {
         runMixedJobs();
         DevConsole console = PluginHelper.getDevConsoleResolver(context).resolveDevConsole("rq");
         assertThat(console).isInstanceOf(RqDevConsole.class);
+        // the console shows the last depths read and refreshes them in the background, so it never waits
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ((String) console.call(DevConsole.MediaType.TEXT)).contains("Failed: 1"));
         String text = (String) console.call(DevConsole.MediaType.TEXT);
         assertThat(text).contains("Queue: " + queue).contains("Failed: 1").contains("completed 2")
                 .contains("retried 2");

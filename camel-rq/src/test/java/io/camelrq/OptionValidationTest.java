@@ -8,6 +8,7 @@ import org.apache.camel.support.PropertyBindingSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -43,7 +44,6 @@ class OptionValidationTest extends RqTestSupport {
             "failedMax, lots, expected a whole number",
             "retryMultiplier, zz, expected a number such as 2 or 0.5",
             "retryJitter, NaN, expected a number such as 2 or 0.5",
-            "backoffErrorThreshold, abc, expected a whole number",
     })
     void aNonNumberForANumericOptionFailsNamingTheOption(String option, String value, String why) {
         assertThatThrownBy(() -> endpoint(option + "=" + value))
@@ -51,6 +51,20 @@ class OptionValidationTest extends RqTestSupport {
                 .hasMessageContaining(option)
                 .satisfies(e -> assertThat(rootCause(e)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessage("Invalid value for option " + option + ": '" + value + "' (" + why + ")"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "sendEmptyMessageWhenIdle=true", "repeatCount=3", "scheduler=spring",
+            "backoffMultiplier=2", "backoffIdleThreshold=5", "backoffErrorThreshold=abc" })
+    void schedulerOptionsThatDoNotFitAWaitingPollAreRefusedSayingWhy(String option) {
+        String name = option.substring(0, option.indexOf('='));
+        assertThatThrownBy(() -> endpoint(option))
+                .isInstanceOf(ResolveEndpointFailedException.class)
+                .satisfies(e -> assertThat(rootCause(e)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageStartingWith("Option " + name + " is not supported by rq endpoints: "));
+        for (String excluded : RqEndpoint.UNSUPPORTED_OPTIONS.split(",")) {
+            assertThat(RqEndpoint.unsupportedOption(excluded)).as(excluded).isNotBlank();
+        }
     }
 
     @Test

@@ -65,17 +65,20 @@ public class RqDevConsole extends AbstractDevConsole {
         queue.put("queue", endpoint.getQueue());
         queue.put("uri", endpoint.getEndpointBaseUri());
         queue.put("redis", endpoint.redisServer());
-        try {
-            QueueStats stats = endpoint.currentStats();
-            queue.put("queued", stats.queued());
-            queue.put("scheduled", stats.scheduled());
-            queue.put("active", stats.active());
-            queue.put("failed", stats.failed());
-            queue.put("completed", stats.completed());
-            queue.put("paused", endpoint.isQueuePaused());
-        } catch (RuntimeException e) {
-            // the console must still show what this JVM knows when Redis is down
-            queue.put("error", endpoint.withoutSecrets(String.valueOf(e.getMessage())));
+        // the last depths read, at once: a console refresh never waits on Redis, and still shows what this JVM
+        // knows while Redis is down (with the error of the latest read)
+        DepthCache.Snapshot depths = endpoint.cachedDepths();
+        QueueStats stats = depths.stats();
+        queue.put("queued", stats.queued());
+        queue.put("scheduled", stats.scheduled());
+        queue.put("active", stats.active());
+        queue.put("failed", stats.failed());
+        queue.put("completed", stats.completed());
+        queue.put("paused", depths.paused());
+        queue.put("depthsReadAt", depths.readAtMillis() == 0 ? "never"
+                : java.time.Instant.ofEpochMilli(depths.readAtMillis()).toString());
+        if (depths.error() != null) {
+            queue.put("error", endpoint.withoutSecrets(depths.error()));
         }
         queue.put("enqueuedTotal", endpoint.getEnqueuedTotal());
         queue.put("completedTotal", endpoint.getCompletedTotal());

@@ -24,6 +24,12 @@ public final class Durations {
 
     private static final String EXPECTED = "expected a duration such as 60, 500ms, 5s, 1m or 2h";
 
+    /**
+     * A bare number from this on is more likely milliseconds, as most Camel components read it, than the
+     * seconds camel-rq reads: 10000 s is 2h46m40s, longer than a timeout or a retry delay usually is.
+     */
+    static final long LIKELY_MILLISECONDS = 10_000;
+
     private Durations() {
     }
 
@@ -48,6 +54,28 @@ public final class Durations {
         return trimmed.startsWith("p") || trimmed.startsWith("+p")
                 ? parseIso(trimmed, text, optionName)
                 : parseNumberWithUnit(trimmed, text, optionName);
+    }
+
+    /**
+     * A warning for a duration option whose value (or any element of a list) is a bare number of at least
+     * {@value #LIKELY_MILLISECONDS}: it is read as seconds, but was probably meant as milliseconds, the rule
+     * of most Camel components. The warning gives both readings. Null when there is nothing to warn about.
+     */
+    public static String millisecondsWarning(String text, String optionName) {
+        if (text == null) {
+            return null;
+        }
+        for (String element : text.split(",")) {
+            String number = element.trim();
+            if (number.matches("\\d{5,18}") && Long.parseLong(number) >= LIKELY_MILLISECONDS) {
+                long value = Long.parseLong(number);
+                return "Option " + optionName + "=" + text.trim() + ": camel-rq reads the bare number " + value
+                       + " as seconds, " + format(Duration.ofSeconds(value)) + ". If " + value
+                       + " milliseconds (" + format(Duration.ofMillis(value)) + ") was meant, write " + value
+                       + "ms.";
+            }
+        }
+        return null;
     }
 
     /**

@@ -212,8 +212,6 @@ public final class AttemptSettler {
 
     private void settleFailure(Attempt attempt, RetryDecision decision, Throwable failure, Exchange exchange) {
         if (decision.retry()) {
-            LOG.debug("Queue {}: job {} attempt {} failed; retry {} in {}", settings.queue(), attempt.job().id(),
-                    attempt.job().attempt(), decision.retryNumber(), decision.delay());
             retryLater(attempt, decision.delay(), JobError.of(failure));
         } else {
             fail(attempt, JobError.of(failure), decision.reason(), failure, exchange);
@@ -226,6 +224,11 @@ public final class AttemptSettler {
                 (due, resent) -> {
                     if (due >= 0) {
                         events.retried();
+                        // one line per retry, so a retried job is visible without DEBUG (and without Camel's
+                        // error handler, which the route may quiet: docs/retries.md)
+                        LOG.info("Queue {}: job {} attempt {} failed ({}: {}); retry due at {} (in {})",
+                                settings.queue(), job.id(), job.attempt(), error.className(), error.message(),
+                                java.time.Instant.ofEpochMilli(due), io.camelrq.retry.Durations.format(delay));
                     } else if (!resent) {
                         LOG.warn("Queue {}: job {} attempt {} failed after it lost ownership of the job",
                                 settings.queue(), job.id(), job.attempt());

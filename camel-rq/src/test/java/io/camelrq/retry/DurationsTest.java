@@ -155,4 +155,18 @@ class DurationsTest {
         // Compound forms like 1m30s are for reading only; single-unit forms must round-trip.
         assertThat(Durations.format(Durations.parse(text, "o"))).isEqualTo(text);
     }
+
+    @Test
+    void aBareNumberThatLooksLikeMillisecondsIsWarnedAboutWithBothReadings() {
+        assertThat(Durations.millisecondsWarning("30000", "visibilityTimeout"))
+                .contains("visibilityTimeout=30000", "as seconds, 8h20m", "30000 milliseconds (30s)", "write 30000ms");
+        // any element of a list
+        assertThat(Durations.millisecondsWarning("10, 60000", "retryInterval")).contains("60000 milliseconds (1m)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "60", "3600", "9999", "30000ms", "30s", "1.5", "PT30S", "" })
+    void valuesWithAUnitOrOfPlausibleSecondsAreNot(String text) {
+        assertThat(Durations.millisecondsWarning(text, "o")).isNull();
+    }
 }
