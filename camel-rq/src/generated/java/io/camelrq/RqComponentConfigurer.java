@@ -45,6 +45,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedMax": getOrCreateConfiguration(target).setFailedMax(property(camelContext, int.class, value)); return true;
         case "failedttl":
         case "failedTtl": getOrCreateConfiguration(target).setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
+        case "headerfilterstrategy":
+        case "headerFilterStrategy": getOrCreateConfiguration(target).setHeaderFilterStrategy(property(camelContext, org.apache.camel.spi.HeaderFilterStrategy.class, value)); return true;
+        case "healthcheckconsumerenabled":
+        case "healthCheckConsumerEnabled": target.setHealthCheckConsumerEnabled(property(camelContext, boolean.class, value)); return true;
+        case "healthcheckproducerenabled":
+        case "healthCheckProducerEnabled": target.setHealthCheckProducerEnabled(property(camelContext, boolean.class, value)); return true;
         case "heartbeatinterval":
         case "heartbeatInterval": getOrCreateConfiguration(target).setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
         case "jobdelay":
@@ -131,6 +137,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedMax": return int.class;
         case "failedttl":
         case "failedTtl": return java.lang.String.class;
+        case "headerfilterstrategy":
+        case "headerFilterStrategy": return org.apache.camel.spi.HeaderFilterStrategy.class;
+        case "healthcheckconsumerenabled":
+        case "healthCheckConsumerEnabled": return boolean.class;
+        case "healthcheckproducerenabled":
+        case "healthCheckProducerEnabled": return boolean.class;
         case "heartbeatinterval":
         case "heartbeatInterval": return java.lang.String.class;
         case "jobdelay":
@@ -213,6 +225,12 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedMax": return getOrCreateConfiguration(target).getFailedMax();
         case "failedttl":
         case "failedTtl": return getOrCreateConfiguration(target).getFailedTtl();
+        case "headerfilterstrategy":
+        case "headerFilterStrategy": return getOrCreateConfiguration(target).getHeaderFilterStrategy();
+        case "healthcheckconsumerenabled":
+        case "healthCheckConsumerEnabled": return target.isHealthCheckConsumerEnabled();
+        case "healthcheckproducerenabled":
+        case "healthCheckProducerEnabled": return target.isHealthCheckProducerEnabled();
         case "heartbeatinterval":
         case "heartbeatInterval": return getOrCreateConfiguration(target).getHeartbeatInterval();
         case "jobdelay":

@@ -41,6 +41,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedttl":
         case "failedTtl": target.getConfiguration().setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
         case "greedy": target.setGreedy(property(camelContext, boolean.class, value)); return true;
+        case "headerfilterstrategy":
+        case "headerFilterStrategy": target.getConfiguration().setHeaderFilterStrategy(property(camelContext, org.apache.camel.spi.HeaderFilterStrategy.class, value)); return true;
         case "heartbeatinterval":
         case "heartbeatInterval": target.getConfiguration().setHeartbeatInterval(property(camelContext, java.lang.String.class, value)); return true;
         case "initialdelay":
@@ -142,6 +144,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedttl":
         case "failedTtl": return java.lang.String.class;
         case "greedy": return boolean.class;
+        case "headerfilterstrategy":
+        case "headerFilterStrategy": return org.apache.camel.spi.HeaderFilterStrategy.class;
         case "heartbeatinterval":
         case "heartbeatInterval": return java.lang.String.class;
         case "initialdelay":
@@ -239,6 +243,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedttl":
         case "failedTtl": return target.getConfiguration().getFailedTtl();
         case "greedy": return target.isGreedy();
+        case "headerfilterstrategy":
+        case "headerFilterStrategy": return target.getConfiguration().getHeaderFilterStrategy();
         case "heartbeatinterval":
         case "heartbeatInterval": return target.getConfiguration().getHeartbeatInterval();
         case "initialdelay":

@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(48);
+        Set<String> props = new HashSet<>(49);
         props.add("bridgeErrorHandler");
         props.add("commandTimeout");
         props.add("concurrentConsumers");
@@ -34,6 +34,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("failedMax");
         props.add("failedTtl");
         props.add("greedy");
+        props.add("headerFilterStrategy");
         props.add("heartbeatInterval");
         props.add("initialDelay");
         props.add("jobDelay");

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.StreamCache;
+import org.apache.camel.spi.HeaderFilterStrategy;
 
 /**
  * Turns a Camel message into a job's stored body and headers, and back. JSON via Jackson, never Java
@@ -95,15 +96,15 @@ final class JobCodec {
     }
 
     /**
-     * The headers that travel with the job as a JSON object, or "" when there are none: user headers
-     * whose values are strings, numbers or booleans. Camel's own headers (Camel*, org.apache.camel.*)
-     * and the rq headers stay behind.
+     * The headers that travel with the job as a JSON object, or "" when there are none: those the
+     * strategy lets out whose values are strings, numbers or booleans. With the default strategy, Camel's
+     * own headers (Camel*, org.apache.camel.*) and the rq headers stay behind.
      */
-    String encodeHeaders(Message message) {
+    String encodeHeaders(Message message, HeaderFilterStrategy strategy) {
         Map<String, Object> kept = null;
         for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
             Object value = header.getValue();
-            if (travels(header.getKey(), value)) {
+            if (storable(value) && !strategy.applyFilterToCamelHeaders(header.getKey(), value, message.getExchange())) {
                 if (kept == null) {
                     kept = new LinkedHashMap<>();
                 }
@@ -120,12 +121,8 @@ final class JobCodec {
         }
     }
 
-    /** The one rule for both directions: user headers with scalar values; never Camel's own. */
-    private static boolean travels(String name, Object value) {
-        if (name == null || name.regionMatches(true, 0, "Camel", 0, 5)
-            || name.regionMatches(true, 0, "org.apache.camel.", 0, 17)) {
-            return false;
-        }
+    /** What a JSON object of headers can hold and give back as it was: scalar values. */
+    private static boolean storable(Object value) {
         return value instanceof CharSequence || value instanceof Number || value instanceof Boolean
                || value instanceof Character;
     }
@@ -136,14 +133,16 @@ final class JobCodec {
      * @throws IllegalArgumentException when the stored data cannot be decoded; the job then goes to the
      *                                  failed registry with this message as the reason
      */
-    void decodeInto(Message message, String enc, String body, String headers, Class<?> jobType) {
+    void decodeInto(Message message, String enc, String body, String headers, Class<?> jobType,
+            HeaderFilterStrategy strategy) {
         if (headers != null && !headers.isEmpty()) {
             try {
-                // Only what a producer could have stored comes back: anyone who can write to Redis could
-                // otherwise inject Camel's own headers (CamelRqOperation turning a later to("rq:x") into a
-                // purge, CamelHttpUri, CamelFileName ...) into the route.
+                // Only what the strategy lets in comes back. The default lets in no Camel header: anyone who
+                // can write to Redis could otherwise inject them (CamelRqOperation turning a later
+                // to("rq:x") into a purge, CamelHttpUri, CamelFileName ...) into the route.
                 for (Map.Entry<String, Object> header : mapper.readValue(headers, HEADER_MAP).entrySet()) {
-                    if (travels(header.getKey(), header.getValue())) {
+                    if (storable(header.getValue()) && !strategy.applyFilterToExternalHeaders(header.getKey(),
+                            header.getValue(), message.getExchange())) {
                         message.setHeader(header.getKey(), header.getValue());
                     }
                 }

@@ -18,7 +18,7 @@ import org.apache.camel.spi.GeneratedPropertyConfigurer;
 import org.apache.camel.spi.PropertyConfigurer;
 import org.apache.camel.spi.PropertyConfigurerGetter;
 import org.apache.camel.spi.annotations.Component;
-import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.HealthCheckComponent;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.util.URISupport;
 
@@ -27,7 +27,11 @@ import org.apache.camel.util.URISupport;
  * connections, shared by all endpoints that talk to the same server.
  */
 @Component("rq")
-public class RqComponent extends DefaultComponent implements SSLContextParametersAware {
+public class RqComponent extends HealthCheckComponent implements SSLContextParametersAware {
+
+    /** Numbers the producer health checks of each queue: rq-producer-&lt;queue&gt;-1, -2, ... */
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> producerChecks =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     static {
         // Camel masks a URI's options by name (password, token...), and a login inside a plain
@@ -102,6 +106,12 @@ public class RqComponent extends DefaultComponent implements SSLContextParameter
         // bad options fail here, when the endpoint is created, not on the first message
         endpoint.validateOptions(uriOptions);
         return endpoint;
+    }
+
+    /** A new id for a producer health check of the queue, unique in this component. */
+    String nextProducerHealthCheckId(String queue) {
+        return "rq-producer-" + queue + "-"
+               + producerChecks.computeIfAbsent(queue, q -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
     }
 
     public RqConfiguration getConfiguration() {

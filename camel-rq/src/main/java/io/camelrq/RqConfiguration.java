@@ -3,6 +3,7 @@ package io.camelrq;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.cluster.RedisClusterClient;
 import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.spi.HeaderFilterStrategy;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriParams;
@@ -76,6 +77,14 @@ public class RqConfiguration implements Cloneable {
                             + " redisMode=cluster. Its client options are then yours to set: enable topology refresh"
                             + " (periodic and adaptive) so that consumers follow a failover.")
     private RedisClusterClient redisClusterClient;
+
+    @UriParam(label = "common,advanced",
+              description = "Which headers travel with a job: Camel's HeaderFilterStrategy, applied when a producer"
+                            + " stores a job's headers and when a consumer sets them on the consumed message. Default:"
+                            + " RqHeaderFilterStrategy, every header except Camel's own (names that start with Camel or"
+                            + " org.apache.camel.)."
+                            + " Only string, number and boolean values are stored, whatever the strategy.")
+    private HeaderFilterStrategy headerFilterStrategy;
 
     @UriParam(label = "common", defaultValue = "rq",
               description = "Namespaces every Redis key: keys look like keyPrefix:{queue}:ready, e.g. rq:{email}:ready.")
@@ -240,6 +249,14 @@ public class RqConfiguration implements Cloneable {
                             + " again. Enqueues wake it at once; so does the next scheduled job coming due."
                             + DURATION_RULE)
     private String waitTimeout = "5s";
+
+    public HeaderFilterStrategy getHeaderFilterStrategy() {
+        return headerFilterStrategy;
+    }
+
+    public void setHeaderFilterStrategy(HeaderFilterStrategy headerFilterStrategy) {
+        this.headerFilterStrategy = headerFilterStrategy;
+    }
 
     public RqConfiguration copy() {
         try {

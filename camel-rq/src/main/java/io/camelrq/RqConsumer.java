@@ -1,6 +1,6 @@
 package io.camelrq;
 
-import io.camelrq.observe.RqQueueHealthCheck;
+import io.camelrq.observe.RqConsumerHealthCheck;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +21,8 @@ import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.support.ScheduledPollConsumerHealthCheck;
 import org.apache.camel.spi.ExceptionHandler;
 import org.apache.camel.spi.ScheduledPollConsumerScheduler;
 import org.apache.camel.support.DefaultScheduledPollConsumerScheduler;
@@ -45,7 +46,6 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
     private final Map<Thread, Integer> pendingPerThread = new ConcurrentHashMap<>();
     private volatile boolean redisUnavailable;
     private volatile String lastRefusal;
-    private volatile RqQueueHealthCheck queueHealth;
     private volatile ProducerTemplate deadLetterTemplate;
     private volatile Endpoint deadLetterEndpoint;
 
@@ -124,29 +124,28 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             deadLetterTemplate.stop();
             deadLetterTemplate = null;
         }
-        if (queueHealth != null) {
-            HealthCheckRegistry registry = HealthCheckRegistry.get(endpoint.getCamelContext());
-            if (registry != null) {
-                registry.unregister(queueHealth);
-            }
-            queueHealth = null;
-        }
     }
 
+    /**
+     * Gives Camel this consumer's health check, shown as consumer:&lt;routeId&gt;: Camel's verdict on the polls
+     * plus, for readiness, the queue's thresholds. Only where health checks are on (the consumers repository
+     * exists), as Camel's own components do.
+     */
     private void registerQueueHealth() {
+        if (HealthCheckHelper.getHealthCheckRepository(endpoint.getCamelContext(), "consumers") == null) {
+            RqConfiguration c = endpoint.getConfiguration();
+            if (c.getReadinessFailedThreshold() != null || c.getReadinessScheduledThreshold() != null) {
+                LOG.warn("Queue {}: readiness thresholds are set but health checks are not enabled in this"
+                         + " CamelContext", endpoint.getQueue());
+            }
+            return;
+        }
         RqConfiguration c = endpoint.getConfiguration();
-        if (c.getReadinessFailedThreshold() == null && c.getReadinessScheduledThreshold() == null) {
-            return;
-        }
-        HealthCheckRegistry registry = HealthCheckRegistry.get(endpoint.getCamelContext());
-        if (registry == null) {
-            LOG.warn("Queue {}: readiness thresholds are set but health checks are not enabled in this"
-                     + " CamelContext", endpoint.getQueue());
-            return;
-        }
-        queueHealth = new RqQueueHealthCheck(endpoint, c.getReadinessFailedThreshold(),
-                c.getReadinessScheduledThreshold());
-        registry.register(queueHealth);
+        RqConsumerHealthCheck check = new RqConsumerHealthCheck(endpoint, getRouteId(),
+                new ScheduledPollConsumerHealthCheck(this, "consumer:" + getRouteId()), worker.poller()::claimAnswered,
+                c.getReadinessFailedThreshold(), c.getReadinessScheduledThreshold());
+        check.setEnabled(endpoint.getComponent().isHealthCheckConsumerEnabled());
+        setHealthCheck(check);
     }
 
     /**
@@ -224,7 +223,8 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         try {
             RetryPolicy policy = worker.settler().policyOf(job);
             Message in = exchange.getIn();
-            endpoint.codec().decodeInto(in, job.enc(), job.body(), job.headers(), endpoint.jobType());
+            endpoint.codec().decodeInto(in, job.enc(), job.body(), job.headers(), endpoint.jobType(),
+                    endpoint.getHeaderFilterStrategy());
             in.setHeader(RqConstants.JOB_ID, job.id());
             in.setHeader(RqConstants.QUEUE, endpoint.getQueue());
             in.setHeader(RqConstants.ATTEMPT, job.attempt());
@@ -294,7 +294,8 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             copy.getIn().setHeaders(new HashMap<>(failed.getHeaders()));
         } else {
             try {
-                endpoint.codec().decodeInto(copy.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType());
+                endpoint.codec().decodeInto(copy.getIn(), job.enc(), job.body(), job.headers(), endpoint.jobType(),
+                        endpoint.getHeaderFilterStrategy());
             } catch (RuntimeException undecodable) {
                 copy.getIn().setBody(job.body());
             }

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
              category = { Category.MESSAGING }, headersClass = RqConstants.class)
 @Metadata(excludeProperties = RqEndpoint.UNSUPPORTED_OPTIONS)
 @ManagedResource(description = "Managed rq: endpoint: a Redis job queue")
-public class RqEndpoint extends ScheduledPollEndpoint {
+public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.camel.spi.HeaderFilterStrategyAware {
+
+    private static final org.apache.camel.spi.HeaderFilterStrategy DEFAULT_HEADER_FILTER = new RqHeaderFilterStrategy();
 
     private static final Logger LOG = LoggerFactory.getLogger(RqEndpoint.class);
 
@@ -343,7 +345,29 @@ public class RqEndpoint extends ScheduledPollEndpoint {
         return queue;
     }
 
+    /** Which headers travel with a job (the headerFilterStrategy option, else RqHeaderFilterStrategy). */
+    @Override
+    public org.apache.camel.spi.HeaderFilterStrategy getHeaderFilterStrategy() {
+        org.apache.camel.spi.HeaderFilterStrategy configured = configuration.getHeaderFilterStrategy();
+        return configured != null ? configured : DEFAULT_HEADER_FILTER;
+    }
+
+    @Override
+    public void setHeaderFilterStrategy(org.apache.camel.spi.HeaderFilterStrategy strategy) {
+        configuration.setHeaderFilterStrategy(strategy);
+    }
+
     // ---- JMX: depths from the last snapshot (DepthCache, never waits), totals counted in this JVM ------
+
+    /** One PING on this endpoint's connection; fails when Redis does not answer within commandTimeout. */
+    public void ping() {
+        await(store().ping());
+    }
+
+    @Override
+    public RqComponent getComponent() {
+        return (RqComponent) super.getComponent();
+    }
 
     /** The queue's depths right now, read from Redis (waits up to commandTimeout). */
     public QueueStats currentStats() {

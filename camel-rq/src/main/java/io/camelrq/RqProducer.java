@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import io.camelrq.retry.Durations;
 import io.camelrq.retry.RetrySpec;
 import io.camelrq.store.NewJob;
+import io.camelrq.observe.RqProducerHealthCheck;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.health.WritableHealthCheckRepository;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultProducer;
@@ -29,6 +32,33 @@ public class RqProducer extends DefaultProducer {
     public RqProducer(RqEndpoint endpoint) {
         super(endpoint);
         this.endpoint = endpoint;
+    }
+
+    private WritableHealthCheckRepository healthRepository;
+    private RqProducerHealthCheck healthCheck;
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        // health checks are optional: registered only where the application has them on, as Camel's components do
+        healthRepository = HealthCheckHelper.getHealthCheckRepository(endpoint.getCamelContext(), "producers",
+                WritableHealthCheckRepository.class);
+        if (healthRepository != null) {
+            healthCheck = new RqProducerHealthCheck(endpoint, endpoint.getComponent().nextProducerHealthCheckId(
+                    endpoint.getQueue()));
+            healthCheck.setEnabled(endpoint.getComponent().isHealthCheckProducerEnabled());
+            healthRepository.addHealthCheck(healthCheck);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (healthRepository != null && healthCheck != null) {
+            healthRepository.removeHealthCheck(healthCheck);
+        }
+        healthCheck = null;
+        healthRepository = null;
+        super.doStop();
     }
 
     /**
@@ -191,7 +221,7 @@ public class RqProducer extends DefaultProducer {
     /** What every job of one message shares: headers, retry config and due time. */
     private JobTemplate jobTemplate(Message message) {
         long runAtMs = runAtMillis(message);
-        return new JobTemplate(endpoint.codec().encodeHeaders(message), retryConfig(message),
+        return new JobTemplate(endpoint.codec().encodeHeaders(message, endpoint.getHeaderFilterStrategy()), retryConfig(message),
                 runAtMs >= 0 ? -1 : delayMillis(message), runAtMs);
     }
 

@@ -469,6 +469,11 @@ public final class JobStore {
                 new String[] { keys.paused(), keys.ready(), keys.wake() }).thenApply(r -> r == 1L);
     }
 
+    /** One PING: whether Redis answers on this store's connection (the producer health check). */
+    public CompletableFuture<String> ping() {
+        return redis.ping().toCompletableFuture();
+    }
+
     public CompletableFuture<Boolean> isPaused() {
         return redis.exists(keys.paused()).toCompletableFuture().thenApply(n -> n == 1L);
     }

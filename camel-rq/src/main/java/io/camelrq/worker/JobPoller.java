@@ -95,6 +95,8 @@ public final class JobPoller {
     /** Connections for blocking waits, reused across polls; a blocking command needs a connection of its own. */
     private final Queue<StatefulConnection<String, String>> idleWaitConnections = new ConcurrentLinkedQueue<>();
     private final List<StatefulConnection<String, String>> waitConnections = new CopyOnWriteArrayList<>();
+    /** Whether Redis has answered a claim of this poller yet (a first poll that waits for work has not returned). */
+    private volatile boolean claimAnswered;
     /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
     private volatile boolean stopping;
 
@@ -177,6 +179,7 @@ public final class JobPoller {
         // Only now is this claim's reply known to have arrived. Had it been lost, lastReceived would stay
         // behind and the next claim would give its jobs back.
         claimer.lastReceived = seq;
+        claimAnswered = true;
         if (result.released() > 0) {
             LOG.info("Queue {}: gave back {} job(s) of a claim whose reply was lost; they run again at no cost",
                     settings.queue(), result.released());
@@ -252,6 +255,11 @@ public final class JobPoller {
         waitConnections.forEach(StatefulConnection::closeAsync);
         waitConnections.clear();
         idleWaitConnections.clear();
+    }
+
+    /** Whether Redis has answered at least one claim: the consumer reached its queue, even if no poll has ended. */
+    public boolean claimAnswered() {
+        return claimAnswered;
     }
 
     /** Whether {@link #endWaits()} was called and not undone by {@link #allowWaits()}. */
