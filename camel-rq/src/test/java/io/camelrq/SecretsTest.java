@@ -227,7 +227,9 @@ class SecretsTest extends RqTestSupport {
             @Override
             public void configure() {
                 for (String uri : uris) {
-                    from(uri).process(e -> done.add(e.getMessage().getBody(String.class)));
+                    // route id = queue name, so each consumer's check is consumer:<queue>
+                    from(uri).routeId(uri.substring(3, uri.indexOf('?')))
+                            .process(e -> done.add(e.getMessage().getBody(String.class)));
                 }
             }
         });
@@ -272,9 +274,10 @@ class SecretsTest extends RqTestSupport {
         seen.append(routes.call(DevConsole.MediaType.TEXT)).append(routes.call(DevConsole.MediaType.JSON));
         assertHasNoSecret("the dev consoles", seen.toString());
 
-        // health: the queue checks and Camel's consumer checks, with all their details and errors
+        // health: the consumers' checks, with all their details and errors
         await().atMost(Duration.ofSeconds(20)).until(() -> HealthCheckHelper.invoke(context).stream()
-                .anyMatch(r -> r.getCheck().getId().equals("rq-queue:" + wrong) && r.getState() == HealthCheck.State.DOWN));
+                .anyMatch(r -> r.getCheck().getId().equals("consumer:" + wrong) && r.getState() == HealthCheck.State.DOWN
+                               && r.getMessage().orElse("").contains("WRONGPASS")));
         seen.setLength(0);
         // every check, UP ones too (HealthCheckHelper.invoke leaves out what is UP)
         Collection<HealthCheck.Result> results = HealthCheckRegistry.get(context).stream().map(HealthCheck::call).toList();
@@ -284,10 +287,11 @@ class SecretsTest extends RqTestSupport {
             result.getError().ifPresent(e -> seen.append(stackTrace(e)));
             seen.append('\n');
         }
-        HealthCheck.Result wrongQueue = results.stream().filter(r -> r.getCheck().getId().equals("rq-queue:" + wrong))
+        HealthCheck.Result wrongQueue = results.stream().filter(r -> r.getCheck().getId().equals("consumer:" + wrong))
                 .findFirst().orElseThrow();
-        assertThat(wrongQueue.getMessage().orElse("")).contains("WRONGPASS").contains(protectedUrl);
-        assertThat(results).anyMatch(r -> r.getCheck().getId().equals("rq-queue:" + viaUrl) && r.getState() == HealthCheck.State.UP);
+        assertThat(wrongQueue.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("WRONGPASS"));
+        assertThat(String.valueOf(wrongQueue.getDetails().get("redis"))).contains(protectedUrl.substring("redis://".length()));
+        assertThat(results).anyMatch(r -> r.getCheck().getId().equals("consumer:" + viaUrl) && r.getState() == HealthCheck.State.UP);
         assertHasNoSecret("the health checks", seen.toString());
 
         // what Camel prints for endpoints and routes

@@ -59,12 +59,22 @@ public final class RqConsumerHealthCheck extends AbstractHealthCheck {
         if (waitingFirstPoll) {
             state = State.UP;
         } else {
-            poll.getMessage().ifPresent(builder::message);
+            // Camel shows the message of this check, not always its error: put the cause (WRONGPASS, refused,
+            // timed out) into the message, its password masked
+            String message = poll.getMessage().orElse("");
+            if (poll.getError().isPresent()) {
+                message = message + (message.isEmpty() ? "" : ": ")
+                          + endpoint.withoutSecrets(String.valueOf(poll.getError().get().getMessage()));
+            }
+            if (!message.isEmpty()) {
+                builder.message(message);
+            }
             poll.getError().ifPresent(builder::error);
         }
         builder.state(state);
         poll.getDetails().forEach(builder::detail);
-        builder.detail("queue", endpoint.getQueue());
+        // which Redis, its password masked: the error alone may name only the address
+        builder.detail("queue", endpoint.getQueue()).detail("redis", endpoint.redisServer());
         if (state != State.UP || Kind.LIVENESS.equals(options.get(HealthCheck.CHECK_KIND))
             || failedThreshold == null && scheduledThreshold == null) {
             return;
