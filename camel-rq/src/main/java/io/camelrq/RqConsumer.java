@@ -102,6 +102,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
             }
             deadLetterTemplate = endpoint.getCamelContext().createProducerTemplate();
         }
+        endpoint.metrics().consumerRoute(getRouteId());
         worker.start(endpoint.getCamelContext().getExecutorServiceManager(), this);
         if (endpoint.metrics().publishesToMicrometer()) {
             // the depth gauges are refreshed here, at most twice a second, never on a scrape

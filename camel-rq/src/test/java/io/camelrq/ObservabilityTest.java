@@ -101,20 +101,26 @@ class ObservabilityTest extends RqTestSupport {
         // must still reach them
         template.requestBody("rq:" + queue + "?operation=stats", (Object) null);
         runMixedJobs();
-        assertThat(meters.get("rq.jobs.enqueued").tag("queue", queue).counter().count()).isEqualTo(3.0);
-        assertThat(meters.get("rq.jobs.completed").tag("queue", queue).counter().count()).isEqualTo(2.0);
-        assertThat(meters.get("rq.jobs.retried").tag("queue", queue).counter().count()).isEqualTo(2.0);
-        assertThat(meters.get("rq.jobs.failed").tag("queue", queue).counter().count()).isEqualTo(1.0);
-        assertThat(meters.get("rq.jobs.stalled").tag("queue", queue).counter().count()).isEqualTo(0.0);
-        assertThat(meters.get("rq.job.processing").tag("queue", queue).tag("outcome", "completed").timer().count())
+        assertThat(meters.get("camel.rq.jobs.enqueued").tag("queue", queue).counter().count()).isEqualTo(3.0);
+        assertThat(meters.get("camel.rq.jobs.completed").tag("queue", queue).counter().count()).isEqualTo(2.0);
+        assertThat(meters.get("camel.rq.jobs.retried").tag("queue", queue).counter().count()).isEqualTo(2.0);
+        assertThat(meters.get("camel.rq.jobs.failed").tag("queue", queue).counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("camel.rq.jobs.stalled").tag("queue", queue).counter().count()).isEqualTo(0.0);
+        // tagged as camel-micrometer tags: camelContext and queue everywhere, routeId on what the consumer did
+        assertThat(meters.get("camel.rq.jobs.completed").tag("camelContext", context.getName()).tag("queue", queue)
+                .tagKeys("routeId").counter().count()).isEqualTo(2.0);
+        assertThat(meters.get("camel.rq.jobs.enqueued").tag("queue", queue).counter().getId().getTag("routeId")).isNull();
+        assertThat(meters.get("camel.rq.jobs.enqueued").tag("queue", queue).counter().getId().getTag("camelContext"))
+                .isEqualTo(context.getName());
+        assertThat(meters.get("camel.rq.job.processing").tag("queue", queue).tag("outcome", "completed").timer().count())
                 .isEqualTo(2);
-        assertThat(meters.get("rq.job.processing").tag("queue", queue).tag("outcome", "failed").timer().count())
+        assertThat(meters.get("camel.rq.job.processing").tag("queue", queue).tag("outcome", "failed").timer().count())
                 .isEqualTo(3);
         // first attempts only: 3 jobs
-        assertThat(meters.get("rq.job.queue.wait").tag("queue", queue).timer().count()).isEqualTo(3);
+        assertThat(meters.get("camel.rq.job.queue.wait").tag("queue", queue).timer().count()).isEqualTo(3);
         await().atMost(Duration.ofSeconds(5)).until(
-                () -> meters.get("rq.queue.depth").tag("queue", queue).tag("state", "failed").gauge().value() == 1.0);
-        assertThat(meters.get("rq.queue.depth").tag("queue", queue).tag("state", "queued").gauge().value()).isZero();
+                () -> meters.get("camel.rq.queue.depth").tag("queue", queue).tag("state", "failed").gauge().value() == 1.0);
+        assertThat(meters.get("camel.rq.queue.depth").tag("queue", queue).tag("state", "queued").gauge().value()).isZero();
     }
 
     @Test

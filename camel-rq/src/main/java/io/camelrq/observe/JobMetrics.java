@@ -111,6 +111,14 @@ public final class JobMetrics implements io.camelrq.worker.WorkerEvents {
         }
     }
 
+    /** The route of this endpoint's consumer, for the routeId tag of the meters of what it does. */
+    public void consumerRoute(String routeId) {
+        MicrometerJobMetrics m = micrometer;
+        if (m != null) {
+            m.consumerRoute(routeId);
+        }
+    }
+
     public boolean publishesToMicrometer() {
         return micrometer != null;
     }

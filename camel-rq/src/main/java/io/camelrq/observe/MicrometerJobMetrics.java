@@ -1,41 +1,43 @@
 package io.camelrq.observe;
 
-import io.camelrq.RqEndpoint;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import io.camelrq.RqEndpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
 
 /**
  * The Micrometer side of {@link JobMetrics}. Only this class touches Micrometer types, so the component
  * runs without Micrometer on the classpath.
+ *
+ * <p>As camel-micrometer names and tags its meters: names under {@code camel.rq.}, tags {@code camelContext}
+ * and {@code queue} on every meter, and {@code routeId} on the meters of what a consumer does (its route is
+ * the one that ran the job). The enqueue counter and the depth gauges belong to the queue, not to a route.
  */
 final class MicrometerJobMetrics {
 
+    /** The bean name camel-micrometer looks for; also the one a user may give a registry meant for Camel. */
+    static final String REGISTRY_BEAN = "metricsRegistry";
+
     private final MeterRegistry registry;
-    private final Tags tags;
+    private final Tags queueTags;
+    private volatile Tags consumerTags;
     private final Counter enqueued;
-    private final Counter retried;
-    private final Counter failed;
-    private final Counter stalled;
-    private final Counter failedTrimmed;
-    private MicrometerJobMetrics(MeterRegistry registry, String queue, QueueDepths depths) {
+
+    private MicrometerJobMetrics(MeterRegistry registry, String camelContext, String queue, QueueDepths depths) {
         this.registry = registry;
-        this.tags = Tags.of("queue", queue);
-        this.enqueued = Counter.builder("rq.jobs.enqueued").description("Jobs enqueued").tags(tags).register(registry);
-        this.retried = Counter.builder("rq.jobs.retried").description("Failed attempts scheduled for a retry")
-                .tags(tags).register(registry);
-        this.failed = Counter.builder("rq.jobs.failed").description("Jobs moved to the failed registry")
-                .tags(tags).register(registry);
-        this.stalled = Counter.builder("rq.jobs.stalled").description("Attempts recovered after their lease expired")
-                .tags(tags).register(registry);
-        this.failedTrimmed = Counter.builder("rq.jobs.failed.trimmed")
-                .description("Old jobs removed from the failed registry to keep it within failedMax and failedTtl")
-                .tags(tags).register(registry);
+        this.queueTags = Tags.of("camelContext", camelContext, "queue", queue);
+        this.consumerTags = queueTags;
+        this.enqueued = Counter.builder("camel.rq.jobs.enqueued").description("Jobs enqueued").tags(queueTags)
+                .register(registry);
         gauge("queued", depths.queued);
         gauge("scheduled", depths.scheduled);
         gauge("active", depths.active);
@@ -43,46 +45,88 @@ final class MicrometerJobMetrics {
     }
 
     private void gauge(String state, AtomicLong value) {
-        Gauge.builder("rq.queue.depth", value, AtomicLong::get)
+        Gauge.builder("camel.rq.queue.depth", value, AtomicLong::get)
                 .description("Jobs in the queue by state, as last read from Redis")
-                .tags(tags.and("state", state)).register(registry);
+                .tags(queueTags.and("state", state)).register(registry);
     }
 
     static MicrometerJobMetrics bindIfRegistry(CamelContext context, RqEndpoint endpoint, QueueDepths depths) {
-        MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
-        return registry == null ? null : new MicrometerJobMetrics(registry, endpoint.getQueue(), depths);
+        MeterRegistry registry = findRegistry(context.getRegistry());
+        return registry == null ? null : new MicrometerJobMetrics(registry, context.getName(), endpoint.getQueue(), depths);
     }
+
+    /**
+     * The registry to publish to, found as camel-micrometer finds its own: a CompositeMeterRegistry if there
+     * is exactly one (Spring Boot's, which fans out to every configured backend), else the bean named
+     * {@value #REGISTRY_BEAN}, else the only MeterRegistry; null when none of these is there.
+     */
+    static MeterRegistry findRegistry(Registry beans) {
+        Set<CompositeMeterRegistry> composites = beans.findByType(CompositeMeterRegistry.class);
+        if (composites.size() == 1) {
+            return composites.iterator().next();
+        }
+        MeterRegistry named = beans.lookupByNameAndType(REGISTRY_BEAN, MeterRegistry.class);
+        if (named != null) {
+            return named;
+        }
+        Set<MeterRegistry> all = beans.findByType(MeterRegistry.class);
+        return all.size() == 1 ? all.iterator().next() : null;
+    }
+
+    /**
+     * The consumer of this endpoint runs in that route: its meters carry the routeId. Registers them now, so
+     * they show 0 before the first event.
+     */
+    void consumerRoute(String routeId) {
+        consumerTags = routeId == null ? queueTags : queueTags.and("routeId", routeId);
+        counter("camel.rq.jobs.retried", RETRIED);
+        counter("camel.rq.jobs.failed", FAILED);
+        counter("camel.rq.jobs.stalled", STALLED);
+        counter("camel.rq.jobs.failed.trimmed", TRIMMED);
+    }
+
+    private static final String RETRIED = "Failed attempts scheduled for a retry";
+    private static final String FAILED = "Jobs moved to the failed registry";
+    private static final String STALLED = "Attempts recovered after their lease expired";
+    private static final String TRIMMED = "Old jobs removed from the failed registry to keep it within failedMax and"
+                                          + " failedTtl";
 
     void enqueued(int jobs) {
         enqueued.increment(jobs);
     }
 
     void attemptEnded(String outcome, long processingNanos, long queueWaitMs) {
-        Timer.builder("rq.job.processing").description("Time the route took for one attempt")
+        Tags tags = consumerTags;
+        Timer.builder("camel.rq.job.processing").description("Time the route took for one attempt")
                 .tags(tags.and("outcome", outcome)).register(registry).record(processingNanos, TimeUnit.NANOSECONDS);
         if (outcome.equals("completed")) {
-            Counter.builder("rq.jobs.completed").description("Jobs completed").tags(tags).register(registry).increment();
+            counter("camel.rq.jobs.completed", "Jobs completed").increment();
         }
         if (queueWaitMs >= 0) {
-            Timer.builder("rq.job.queue.wait").description("Time from enqueue to the start of the first attempt")
+            Timer.builder("camel.rq.job.queue.wait").description("Time from enqueue to the start of the first attempt")
                     .tags(tags).register(registry).record(queueWaitMs, TimeUnit.MILLISECONDS);
         }
     }
 
+    private Counter counter(String name, String description) {
+        // looked up each time (Micrometer returns the registered one): the routeId is known only once the
+        // consumer starts
+        return Counter.builder(name).description(description).tags(consumerTags).register(registry);
+    }
+
     void retried() {
-        retried.increment();
+        counter("camel.rq.jobs.retried", RETRIED).increment();
     }
 
     void failed() {
-        failed.increment();
+        counter("camel.rq.jobs.failed", FAILED).increment();
     }
 
     void stalled() {
-        stalled.increment();
+        counter("camel.rq.jobs.stalled", STALLED).increment();
     }
 
     void failedTrimmed(long jobs) {
-        failedTrimmed.increment(jobs);
+        counter("camel.rq.jobs.failed.trimmed", TRIMMED).increment(jobs);
     }
-
 }
