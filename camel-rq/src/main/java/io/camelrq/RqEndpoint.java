@@ -11,7 +11,6 @@ import io.camelrq.store.QueueKeys;
 import io.camelrq.store.RedisConnections;
 import io.camelrq.store.RedisMode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.camelrq.store.QueueStats;
 import org.apache.camel.Category;
 import org.apache.camel.api.management.ManagedAttribute;
 import org.apache.camel.api.management.ManagedOperation;
@@ -367,11 +366,6 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     @Override
     public RqComponent getComponent() {
         return (RqComponent) super.getComponent();
-    }
-
-    /** The queue's depths right now, read from Redis (waits up to commandTimeout). */
-    public QueueStats currentStats() {
-        return await(store().stats());
     }
 
     /** The last depths read, at once; refreshed in the background when older than 2 s. */

@@ -139,6 +139,31 @@ class HealthTest {
         }
     }
 
+    @Test
+    void healthCheckConsumerEnabledFalseKeepsAnOutageFromTurningTheConsumerCheckDown() throws Exception {
+        try (RedisServer server = RedisServer.builder().port(0).start()) {
+            CamelContext context = contextWithHealth(server);
+            context.getComponent("rq", RqComponent.class).setHealthCheckConsumerEnabled(false);
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("rq:off?waitTimeout=1s").routeId("off").to("log:off");
+                }
+            });
+            try {
+                context.start();
+                server.stop();
+                // long enough for several failed polls (commandTimeout 1 s), which turn an enabled check DOWN
+                Thread.sleep(4_000);
+                HealthCheck.Result result = readinessResult(context, "consumer:off").orElseThrow();
+                assertThat(result.getState()).isNotEqualTo(HealthCheck.State.DOWN);
+                assertThat(result.getDetails()).containsEntry(HealthCheck.CHECK_ENABLED, false);
+            } finally {
+                context.close();
+            }
+        }
+    }
+
     private static CamelContext contextWithHealth(RedisServer server) {
         CamelContext context = new DefaultCamelContext();
         // what camel-main, Spring Boot and Quarkus set up with camel.health.producersEnabled=true
