@@ -6,6 +6,9 @@ interface Backend {
     /** "docker", "path" or "embedded". */
     String kind();
 
+    /** Which server this is, for people: version, binary and where the binary came from, or the image. */
+    String describe();
+
     /** The host clients connect to. */
     String host();
 

@@ -2,9 +2,8 @@ package io.camelrq.testsupport;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
-import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
@@ -18,26 +17,23 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * Runs {@code redis:7} with Testcontainers. The host port is chosen by us and bound explicitly, so that a
- * container that was stopped or killed can be started again (same container, same {@code /data} volume,
- * same host port). The data directory of the builder is not used: data lives in the container's
- * {@code /data}, which survives a restart and is removed with the container on close.
+ * Runs {@code redis:7} with Testcontainers, kept to what a fixed-port restart needs: the host port is ours and
+ * bound explicitly, so a container that was stopped or killed starts again as the same container, with the
+ * same {@code /data} and the same host port, which Testcontainers' own random port mapping cannot give.
+ * Never used on a machine without a Docker engine.
  */
 final class DockerRedis implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerRedis.class);
     static final String IMAGE = "redis:7";
     private static final int REDIS_PORT = 6379;
-    private static final Duration PULL_AND_START_TIMEOUT = Duration.ofMinutes(3);
 
     private static Boolean available;
-    private static long detectionMillis = -1;
 
     private final int port;
     private final boolean appendOnly;
     private final String appendFsync;
     private final Duration startupTimeout;
-    private final String host;
     private GenericContainer<?> container;
 
     DockerRedis(int port, boolean appendOnly, String appendFsync, Duration startupTimeout) {
@@ -45,47 +41,33 @@ final class DockerRedis implements Backend {
         this.appendOnly = appendOnly;
         this.appendFsync = appendFsync;
         this.startupTimeout = startupTimeout;
-        this.host = dockerHost();
     }
 
     /** Whether a Docker engine answers; asked once per JVM. Any failure means "no". */
     static synchronized boolean available() {
         if (available == null) {
-            long t0 = System.nanoTime();
             try {
                 available = DockerClientFactory.instance().isDockerAvailable();
             } catch (Throwable t) {
                 available = false;
             }
-            detectionMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            LOG.debug("docker available: {} (checked in {} ms)", available, detectionMillis);
         }
         return available;
     }
 
-    /** How long the Docker check took, or -1 if it has not run. */
-    static synchronized long detectionMillis() {
-        return detectionMillis;
-    }
-
-    private static String dockerHost() {
-        String h = DockerClientFactory.instance().dockerHostIpAddress();
-        return h == null || isLoopback(h) ? ProcessRedis.HOST : h;
-    }
-
-    private static boolean isLoopback(String h) {
-        String s = h.toLowerCase(Locale.ROOT);
-        return s.equals("localhost") || s.startsWith("127.") || s.equals("::1") || s.equals("[::1]");
+    @Override
+    public String kind() {
+        return RedisServer.KIND_DOCKER;
     }
 
     @Override
-    public String kind() {
-        return "docker";
+    public String describe() {
+        return "the " + IMAGE + " container";
     }
 
     @Override
     public String host() {
-        return host;
+        return ProcessRedis.HOST;
     }
 
     @Override
@@ -95,55 +77,44 @@ final class DockerRedis implements Backend {
 
     @Override
     public synchronized void start() {
-        if (container == null) {
-            createAndStart();
-        } else if (!isRunning()) {
-            try {
-                client().startContainerCmd(container.getContainerId()).exec();
-            } catch (RuntimeException e) {
-                throw new StartFailure("cannot restart container " + container.getContainerId() + ": " + e.getMessage(),
-                        isAddressInUse(e), e);
-            }
-        }
-        awaitPing();
-    }
-
-    private void createAndStart() {
-        String[] command = appendOnly
-                ? new String[] {"redis-server", "--port", "6379", "--protected-mode", "no", "--save", "",
-                        "--appendonly", "yes", "--appendfsync", appendFsync, "--dir", "/data"}
-                : new String[] {"redis-server", "--port", "6379", "--protected-mode", "no", "--save", "",
-                        "--appendonly", "no", "--dir", "/data"};
-        ExposedPort exposed = ExposedPort.tcp(REDIS_PORT);
-        Ports.Binding binding = ProcessRedis.HOST.equals(host)
-                ? Ports.Binding.bindIpAndPort(ProcessRedis.HOST, port)
-                : Ports.Binding.bindPort(port);
-        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
-                .withCommand(command)
-                .withCreateContainerCmdModifier(cmd -> {
-                    cmd.withExposedPorts(exposed);
-                    HostConfig hc = cmd.getHostConfig();
-                    if (hc == null) {
-                        hc = HostConfig.newHostConfig();
-                        cmd.withHostConfig(hc);
-                    }
-                    hc.withPortBindings(new PortBinding(binding, exposed));
-                })
-                .waitingFor(Wait.forLogMessage("(?s).*Ready to accept connections.*", 1))
-                .withStartupTimeout(PULL_AND_START_TIMEOUT);
         try {
-            c.start();
-        } catch (RuntimeException e) {
-            try {
-                c.stop();
-            } catch (RuntimeException ignored) {
-                // nothing more to clean up
+            if (container == null) {
+                container = createAndStart();
+            } else if (!isRunning()) {
+                container.getDockerClient().startContainerCmd(container.getContainerId()).exec();
             }
+        } catch (RuntimeException e) {
             throw new StartFailure("cannot start " + IMAGE + " on host port " + port + ": " + e.getMessage(),
                     isAddressInUse(e), e);
         }
-        container = c;
-        LOG.info("redis ({}) container {} ready on {}:{}", IMAGE, c.getContainerId(), host, port);
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        while (!RedisServer.isAnswering(ProcessRedis.HOST, port, Duration.ofMillis(250))) {
+            if (System.nanoTime() > deadline) {
+                throw new StartFailure("the redis container did not answer PING on port " + port + " within "
+                        + startupTimeout.toMillis() + " ms", false, null);
+            }
+            LockSupport.parkNanos(20_000_000L);
+        }
+    }
+
+    private GenericContainer<?> createAndStart() {
+        ExposedPort exposed = ExposedPort.tcp(REDIS_PORT);
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
+                .withCommand("redis-server", "--port", "6379", "--protected-mode", "no", "--save", "", "--dir", "/data",
+                        "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", appendFsync)
+                // the explicit binding is the point of this class: see the class comment
+                .withCreateContainerCmdModifier(cmd -> cmd.withExposedPorts(exposed).withHostConfig(
+                        HostConfig.newHostConfig().withPortBindings(new PortBinding(
+                                Ports.Binding.bindIpAndPort(ProcessRedis.HOST, port), exposed))))
+                .waitingFor(Wait.forLogMessage("(?s).*Ready to accept connections.*", 1));
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            c.stop();
+            throw e;
+        }
+        LOG.info("redis ({}) container {} ready on port {}", IMAGE, c.getContainerId(), port);
+        return c;
     }
 
     private static boolean isAddressInUse(Throwable e) {
@@ -156,43 +127,13 @@ final class DockerRedis implements Backend {
         return false;
     }
 
-    private void awaitPing() {
-        long deadline = System.nanoTime() + startupTimeout.toNanos();
-        while (true) {
-            if (RedisServer.isAnswering(host, port, Duration.ofMillis(250))) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                String logs = "";
-                try {
-                    String all = container.getLogs();
-                    logs = "\n--- container log ---\n" + all.substring(Math.max(0, all.length() - 4000));
-                } catch (RuntimeException ignored) {
-                    // no logs
-                }
-                throw new StartFailure("redis container did not answer PING on " + host + ":" + port + " within "
-                        + startupTimeout.toMillis() + " ms" + logs, false, null);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for redis container", e);
-            }
-        }
-    }
-
-    private DockerClient client() {
-        return container.getDockerClient();
-    }
-
     @Override
     public synchronized boolean isRunning() {
         if (container == null || container.getContainerId() == null) {
             return false;
         }
         try {
-            InspectContainerResponse r = client().inspectContainerCmd(container.getContainerId()).exec();
+            InspectContainerResponse r = container.getDockerClient().inspectContainerCmd(container.getContainerId()).exec();
             return r.getState() != null && Boolean.TRUE.equals(r.getState().getRunning());
         } catch (RuntimeException e) {
             return false;
@@ -203,14 +144,14 @@ final class DockerRedis implements Backend {
     @Override
     public synchronized void stop() {
         if (isRunning()) {
-            client().stopContainerCmd(container.getContainerId()).withTimeout(10).exec();
+            container.getDockerClient().stopContainerCmd(container.getContainerId()).withTimeout(10).exec();
         }
     }
 
     @Override
     public synchronized void kill() {
         if (isRunning()) {
-            client().killContainerCmd(container.getContainerId()).withSignal("SIGKILL").exec();
+            container.getDockerClient().killContainerCmd(container.getContainerId()).withSignal("SIGKILL").exec();
         }
     }
 
@@ -218,11 +159,6 @@ final class DockerRedis implements Backend {
     @Override
     public synchronized void close() {
         if (container != null) {
-            try {
-                stop();
-            } catch (RuntimeException e) {
-                LOG.debug("stopping container failed", e);
-            }
             container.stop();
             container = null;
         }

@@ -66,14 +66,14 @@ final class LocalRedis {
      */
     static Path serverBinary(String kind) {
         if (RedisServer.KIND_EMBEDDED.equals(kind)) {
-            return RedisBinaries.embedded();
+            return RedisBinaries.embedded().path();
         }
-        Path bin = RedisBinaries.fromPath();
+        RedisBinaries.Found bin = RedisBinaries.fromPath();
         if (bin == null) {
             throw new IllegalStateException("Redis kind 'path' was requested but no redis-server is on the PATH and "
                     + RedisBinaries.BIN_ENV + " is not set");
         }
-        return bin;
+        return bin.path();
     }
 
     /**

@@ -23,6 +23,7 @@ final class ProcessRedis implements Backend {
     private static final int RESTART_ATTEMPTS = 3;
 
     private final Path binary;
+    private final String origin;
     private final String kind;
     private final int port;
     private final boolean appendOnly;
@@ -41,14 +42,10 @@ final class ProcessRedis implements Backend {
     /** {@code redis_version} from INFO, once the server answered; logged so a build shows which server it ran on. */
     private volatile String version = "?";
 
-    ProcessRedis(Path binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
-            Duration startupTimeout, List<String> extraArgs) {
-        this(binary, kind, port, appendOnly, appendFsync, dataDir, startupTimeout, extraArgs, null, false);
-    }
-
-    ProcessRedis(Path binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
+    ProcessRedis(RedisBinaries.Found binary, String kind, int port, boolean appendOnly, String appendFsync, Path dataDir,
             Duration startupTimeout, List<String> extraArgs, Path configFile, boolean sentinel) {
-        this.binary = binary;
+        this.binary = binary.path();
+        this.origin = binary.origin();
         this.kind = kind;
         this.port = port;
         this.appendOnly = appendOnly;
@@ -79,6 +76,11 @@ final class ProcessRedis implements Backend {
 
     Path binary() {
         return binary;
+    }
+
+    @Override
+    public String describe() {
+        return "redis-server " + version + (sentinel ? " as a sentinel, " : " ") + binary + " (" + origin + ")";
     }
 
     @Override

@@ -102,6 +102,14 @@ public final class RedisServer implements AutoCloseable {
         return backend.kind();
     }
 
+    /**
+     * Which server runs, in words for a log line or a console: for a process its version, binary and where
+     * the binary was found, e.g. {@code redis-server 7.0.15 /usr/bin/redis-server (from the PATH)}.
+     */
+    public String describe() {
+        return backend.describe();
+    }
+
     public boolean isAppendOnly() {
         return appendOnly;
     }
@@ -189,7 +197,8 @@ public final class RedisServer implements AutoCloseable {
     /**
      * Whether nothing answers at a plain {@code redis://host[:port]} URL, so an example may start the bundled
      * server instead. A URL with credentials, TLS or another form returns false: a bare PING cannot tell
-     * whether such a server works, so it is used as given.
+     * whether such a server works, so it is used as given. So does anything that accepts the connection,
+     * even with an error (a server that wants a password): taking its place would hide the user's mistake.
      */
     public static boolean nothingAnswersAt(String redisUrl) {
         java.net.URI uri;
@@ -202,7 +211,12 @@ public final class RedisServer implements AutoCloseable {
             return false;
         }
         int port = uri.getPort() < 0 ? 6379 : uri.getPort();
-        return !isAnswering(uri.getHost(), port, Duration.ofMillis(500));
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(uri.getHost(), port), 500);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**
@@ -224,7 +238,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /** Picks a port that is free on 127.0.0.1 right now (another process may take it before we use it). */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ProcessRedis.HOST))) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -389,7 +403,7 @@ public final class RedisServer implements AutoCloseable {
                 }
                 server = startDocker();
             } else if (KIND_PATH.equals(forced)) {
-                Path bin = RedisBinaries.fromPath();
+                RedisBinaries.Found bin = RedisBinaries.fromPath();
                 if (bin == null) {
                     throw new IllegalStateException("Redis kind 'path' was requested but no redis-server is on the PATH"
                             + " and " + RedisBinaries.BIN_ENV + " is not set");
@@ -411,7 +425,7 @@ public final class RedisServer implements AutoCloseable {
                             e.toString());
                 }
             }
-            Path bin = RedisBinaries.fromPath();
+            RedisBinaries.Found bin = RedisBinaries.fromPath();
             if (bin != null) {
                 return startProcess(bin, KIND_PATH);
             }
@@ -443,7 +457,7 @@ public final class RedisServer implements AutoCloseable {
             }
         }
 
-        private RedisServer startProcess(Path binary, String kindName) {
+        private RedisServer startProcess(RedisBinaries.Found binary, String kindName) {
             Path dir;
             boolean owns = dataDir == null;
             try {

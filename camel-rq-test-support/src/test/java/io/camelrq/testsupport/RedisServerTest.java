@@ -25,8 +25,7 @@ class RedisServerTest {
         long t0 = System.nanoTime();
         try (RedisServer server = RedisServer.builder().start()) {
             long startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            System.out.printf("auto-selected kind=%s start=%d ms (docker check %d ms)%n",
-                    server.kind(), startMillis, DockerRedis.detectionMillis());
+            System.out.printf("auto-selected %s, started in %d ms%n", server.describe(), startMillis);
 
             assertThat(server.kind()).isIn("docker", "path", "embedded");
             assertThat(server.isRunning()).isTrue();
@@ -213,12 +212,26 @@ class RedisServerTest {
     }
 
     @Test
+    void aServerThatWantsAPasswordIsNotNothing() {
+        try (RedisServer server = RedisServer.builder().start()) {
+            server.call("CONFIG", "SET", "requirepass", "secret");
+            assertThat(RedisServer.isAnswering(server.host(), server.port(), Duration.ofSeconds(2))).isFalse();
+            // the examples must not start their own Redis in its place: the user would never see the NOAUTH
+            assertThat(RedisServer.nothingAnswersAt(server.uri())).isFalse();
+            server.kill(); // a graceful SHUTDOWN would need the password now
+        }
+        assertThat(RedisServer.nothingAnswersAt("redis://127.0.0.1:" + RedisServer.freePort())).isTrue();
+    }
+
+    @Test
     void pathKindUsesTheConfiguredBinary() {
-        Path bin = RedisBinaries.embedded();
+        Path bin = RedisBinaries.embedded().path();
         System.setProperty(RedisBinaries.BIN_PROPERTY, bin.toString());
         try (RedisServer server = RedisServer.builder().kind("path").start()) {
             assertThat(server.kind()).isEqualTo("path");
             assertThat(server.call("PING")).isEqualTo("PONG");
+            assertThat(server.describe()).startsWith("redis-server 6.2.")
+                    .endsWith(bin + " (named by system property " + RedisBinaries.BIN_PROPERTY + ")");
         } finally {
             System.clearProperty(RedisServer.KIND_PROPERTY);
             System.clearProperty(RedisBinaries.BIN_PROPERTY);
@@ -261,27 +274,27 @@ class RedisServerTest {
     }
 
     @Test
-    void embeddedBinaryNamesCoverTheBundledPlatforms() {
-        assertThat(RedisBinaries.embeddedResourceName("Linux", "amd64")).isEqualTo("redis-server-6.2.6-v5-linux-amd64");
-        assertThat(RedisBinaries.embeddedResourceName("Linux", "aarch64")).isEqualTo("redis-server-6.2.7-linux-arm64");
-        assertThat(RedisBinaries.embeddedResourceName("Mac OS X", "x86_64")).isEqualTo("redis-server-6.2.6-v5-darwin-amd64");
-        assertThat(RedisBinaries.embeddedResourceName("Mac OS X", "aarch64")).isEqualTo("redis-server-6.2.6-v5-darwin-arm64");
-        assertThatThrownBy(() -> RedisBinaries.embeddedResourceName("SunOS", "sparcv9"))
-                .isInstanceOf(IllegalStateException.class);
-        for (String name : new String[] {"redis-server-6.2.6-v5-linux-amd64", "redis-server-6.2.7-linux-arm64",
-                "redis-server-6.2.6-v5-darwin-amd64", "redis-server-6.2.6-v5-darwin-arm64"}) {
-            assertThat(getClass().getClassLoader().getResource(name)).as(name).isNotNull();
+    void theBundledBinaryIsExtractedOnceAndSaysSo() {
+        RedisBinaries.Found bundled = RedisBinaries.embedded();
+        assertThat(RedisBinaries.embedded()).isSameAs(bundled);
+        assertThat(bundled.path()).isExecutable();
+        try (RedisServer server = RedisServer.builder().kind("embedded").start()) {
+            assertThat(server.describe()).isEqualTo("redis-server " + server.call("INFO", "server").toString()
+                    .lines().filter(l -> l.startsWith("redis_version:")).findFirst().orElseThrow().substring(14).trim()
+                    + " " + bundled.path() + " (bundled in embedded-redis)");
         }
-        assertThat(RedisBinaries.embedded()).isSameAs(RedisBinaries.embedded()).isExecutable();
     }
 
     @Test
-    void searchPathFindsAnExecutable(@TempDir Path dir) throws Exception {
-        Path fake = Files.writeString(dir.resolve("redis-server"), "#!/bin/sh\n");
-        assertThat(RedisBinaries.searchPath("/nonexistent" + java.io.File.pathSeparator + dir)).isNull();
-        assertThat(fake.toFile().setExecutable(true)).isTrue();
-        assertThat(RedisBinaries.searchPath("/nonexistent" + java.io.File.pathSeparator + dir)).isEqualTo(fake);
-        assertThat(RedisBinaries.searchPath(null)).isNull();
+    void thePathKindSaysWhereItFoundTheBinary() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(RedisBinaries.BIN_ENV) == null, RedisBinaries.BIN_ENV + " is set");
+        RedisBinaries.Found onPath = RedisBinaries.fromPath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(onPath != null, "no redis-server on the PATH");
+        assertThat(onPath.origin()).isEqualTo("from the PATH");
+        assertThat(onPath.path()).isExecutable().endsWithRaw(Path.of("redis-server"));
+        try (RedisServer server = RedisServer.builder().kind("path").start()) {
+            assertThat(server.describe()).matches("redis-server \\d+\\.\\d+\\.\\d+ .*redis-server \\(from the PATH\\)");
+        }
     }
 
     @Test

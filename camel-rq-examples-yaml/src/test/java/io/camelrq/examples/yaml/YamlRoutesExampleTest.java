@@ -3,18 +3,10 @@ package io.camelrq.examples.yaml;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
-import io.camelrq.RqConstants;
 import io.camelrq.testsupport.RedisServerExtension;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.spi.CamelEvent.ExchangeCompletedEvent;
-import org.apache.camel.spi.CamelEvent.ExchangeFailedEvent;
 import org.apache.camel.main.Main;
-import org.apache.camel.support.EventNotifierSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +26,7 @@ class YamlRoutesExampleTest {
     static RedisServerExtension redis = new RedisServerExtension();
 
     private final Main main = new Main();
-    private final JobTally tally = new JobTally();
+    private final SignupOutcomes tally = new SignupOutcomes();
 
     @AfterEach
     void stopMain() {
@@ -60,17 +52,17 @@ class YamlRoutesExampleTest {
 
         // 10 signups: 6 sent at once, 3 greylisted (sent on their retry), 1 unknown mailbox (given up)
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            assertThat(tally.completedOnAttempt).hasSize(9);
-            assertThat(tally.deadLettered).hasSize(1);
+            assertThat(tally.sentOnAttempt).hasSize(9);
+            assertThat(tally.givenUp).hasSize(1);
         });
 
         for (int n : new int[] {1, 2, 4, 5, 8, 10}) {
-            assertThat(tally.completedOnAttempt).containsEntry("signup-" + n, 1);
+            assertThat(tally.sentOnAttempt).containsEntry("signup-" + n, 1);
         }
         for (int n : new int[] {3, 6, 9}) {
-            assertThat(tally.completedOnAttempt).containsEntry("signup-" + n, 2);
+            assertThat(tally.sentOnAttempt).containsEntry("signup-" + n, 2);
         }
-        assertThat(tally.deadLettered).containsExactly("signup-7");
+        assertThat(tally.givenUp).containsExactly("signup-7");
         assertThat(tally.failedAttempts).containsOnlyKeys("signup-3", "signup-6", "signup-9", "signup-7")
                 .containsEntry("signup-3", Set.of(1)).containsEntry("signup-7", Set.of(1, 2, 3));
 
@@ -80,35 +72,5 @@ class YamlRoutesExampleTest {
                 .requestBody("rq:welcome-emails?operation=stats", null, Map.class);
         assertThat(stats).containsEntry("queued", 0L).containsEntry("scheduled", 0L)
                 .containsEntry("active", 0L).containsEntry("failed", 1L);
-    }
-
-    /** Records, per job id, which attempts of the worker route succeeded or failed, and the dead letters. */
-    static final class JobTally extends EventNotifierSupport {
-        final Map<String, Integer> completedOnAttempt = new ConcurrentHashMap<>();
-        final Map<String, Set<Integer>> failedAttempts = new ConcurrentHashMap<>();
-        final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
-
-        @Override
-        public void notify(CamelEvent event) {
-            Exchange exchange = ((CamelEvent.ExchangeEvent) event).getExchange();
-            Message message = exchange.getMessage();
-            String id = message.getHeader(RqConstants.JOB_ID, String.class);
-            Integer attempt = message.getHeader(RqConstants.ATTEMPT, Integer.class);
-            if (id == null || attempt == null) {
-                return; // not a consumed job (e.g. the timer's exchanges)
-            }
-            if (message.getHeader(RqConstants.FAILED_REASON) != null) {
-                deadLettered.add(id);
-            } else if (event instanceof ExchangeFailedEvent) {
-                failedAttempts.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(attempt);
-            } else {
-                completedOnAttempt.put(id, attempt);
-            }
-        }
-
-        @Override
-        public boolean isEnabled(CamelEvent event) {
-            return event instanceof ExchangeCompletedEvent || event instanceof ExchangeFailedEvent;
-        }
     }
 }
