@@ -20,7 +20,10 @@ import io.camelrq.RqComponent;
 import io.camelrq.RqConstants;
 import io.camelrq.store.QueueKeys;
 import io.camelrq.testsupport.RedisServer;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.apache.camel.CamelContext;
@@ -45,11 +48,13 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Every {@value #TICK_MS} ms a line shows the queue's depths (the {@code stats} operation) next to what the
  * example counted itself. The run ends when every job is completed or failed for good, prints a summary,
- * purges the queue and exits 0; past {@link #SAFETY_TIMEOUT} it gives up and exits 1.
+ * deletes every key of its queue and exits 0. When the run did not end as planned (past
+ * {@link #SAFETY_TIMEOUT}, or Redis refused it), it says why in one line and exits 1.
  *
  * <p>Redis: the system property or environment variable {@code redisUrl} (also {@code REDIS_URL}), default
- * {@value #DEFAULT_REDIS_URL}. When nothing answers there, the example starts the Redis bundled with
- * camel-rq-test-support on a free port and stops it at the end.
+ * {@value #DEFAULT_REDIS_URL}. When nothing accepts a connection there, the example starts a Redis server
+ * (from the PATH, else the one bundled in embedded-redis) on a free port and stops it at the end. On a Redis
+ * it did not start, it touches only the keys {@code rq:{quickstart-emails}:*}, and says so first.
  */
 public final class RetryExample {
 
@@ -57,7 +62,8 @@ public final class RetryExample {
 
     public static final String DEFAULT_REDIS_URL = "redis://localhost:6379";
 
-    static final String QUEUE = "emails";
+    /** A name of its own, so that on a Redis the user already runs it touches nothing but its own keys. */
+    static final String QUEUE = "quickstart-emails";
     static final int JOBS = 30;
     static final long TICK_MS = 500;
     static final Duration SAFETY_TIMEOUT = Duration.ofSeconds(60);
@@ -153,33 +159,52 @@ public final class RetryExample {
         String redisUrl = firstNonBlank(System.getProperty("redisUrl"), System.getenv("redisUrl"),
                 System.getenv("REDIS_URL"), DEFAULT_REDIS_URL);
         RedisServer bundled = null;
-        if (RedisServer.nothingAnswersAt(redisUrl)) {
-            bundled = RedisServer.builder().port(0).start();
-            System.out.println("No Redis answers at " + redisUrl + ": started the bundled Redis (" + bundled.kind()
-                               + ") at " + bundled.uri() + " for this run.");
-            redisUrl = bundled.uri();
-        }
         Summary summary;
         try {
+            if (RedisServer.nothingAnswersAt(redisUrl)) {
+                bundled = RedisServer.builder().port(0).start();
+                System.out.println("No Redis answers at " + redisUrl + ": started " + bundled.describe() + " at "
+                                   + bundled.uri() + " for this run.");
+                redisUrl = bundled.uri();
+            } else {
+                System.out.println("Using the Redis at " + redisUrl + ", which this example did not start: it writes"
+                                   + " only the keys " + new QueueKeys("rq", QUEUE).allKeysPattern()
+                                   + " and deletes them when it ends.");
+            }
             summary = run(redisUrl, System.out);
+        } catch (Exception e) {
+            System.err.println("The example failed against the Redis at " + redisUrl + ": " + rootMessage(e));
+            System.exit(1);
+            return;
         } finally {
             if (bundled != null) {
                 bundled.close();
             }
         }
-        if (summary.timedOut()) {
+        String unexpected = unexpectedOutcome(summary);
+        if (unexpected != null) {
+            System.err.println("The example did not end as planned: " + unexpected);
             System.exit(1);
         }
     }
 
-    /**
-     * Whether a plain {@code redis://host:port} URL has no server answering PING. URLs with credentials,
-     * TLS or sentinels are taken as given: a bare PING cannot tell whether they work.
-     */
+    /** Why a run did not end as {@link #kindOf} planned it, or null when it did. */
+    static String unexpectedOutcome(Summary s) {
+        if (s.timedOut()) {
+            return "not settled after " + SAFETY_TIMEOUT.toSeconds() + " s (see the live view above).";
+        }
+        int planned = s.idsOf(Kind.OK).size() + s.idsOf(Kind.FLAKY).size();
+        if (s.completed() != planned || s.failedForGood() != s.idsOf(Kind.BROKEN).size()) {
+            return s.completed() + " jobs completed and " + s.failedForGood() + " failed for good, where " + planned
+                   + " and " + s.idsOf(Kind.BROKEN).size() + " were planned.";
+        }
+        return null;
+    }
 
     /**
      * Runs the scenario against the Redis at {@code redisUrl}, printing the live view and the summary to
-     * {@code out}. The queue {@value #QUEUE} is purged before and after.
+     * {@code out}. Every key of the queue {@value #QUEUE} is deleted before (leftovers of an interrupted run) and
+     * after.
      */
     public static Summary run(String redisUrl, PrintStream out) throws Exception {
         Tally tally = new Tally();
@@ -199,7 +224,7 @@ public final class RetryExample {
             camel.start();
             ProducerTemplate template = camel.createProducerTemplate();
 
-            template.requestBody(PURGE_URI, null, Long.class); // leftovers of an interrupted run
+            deleteQueueKeys(redisUrl); // leftovers of an interrupted run
             camel.getRouteController().startRoute("workers");
             out.printf(Locale.ROOT, "Enqueueing %d email jobs into %s: %d succeed, %d fail once, %d always fail.%n",
                     JOBS, ENQUEUE_URI, count(plan, Kind.OK), count(plan, Kind.FLAKY), count(plan, Kind.BROKEN));
@@ -262,10 +287,14 @@ public final class RetryExample {
                     Collections.unmodifiableSet(new TreeSet<>(tally.alerted)), failed, timedOut, elapsed);
             printSummary(summary, out);
             try {
+                // purge is what an operator would use; it keeps the attempt-token counter on purpose (a stale
+                // attempt must never match a new token), which is safe to drop here, with no worker left
                 Long purged = template.requestBody(PURGE_URI, null, Long.class);
-                out.printf(Locale.ROOT, "Purged queue '%s' (%d job(s) deleted).%n", QUEUE, purged);
+                long removed = deleteQueueKeys(redisUrl);
+                out.printf(Locale.ROOT, "Purged queue '%s' (%d job(s) deleted), then deleted its %d remaining key(s).%n",
+                        QUEUE, purged, removed);
             } catch (RuntimeException e) {
-                out.printf(Locale.ROOT, "Could not purge queue '%s': %s%n", QUEUE, rootMessage(e));
+                out.printf(Locale.ROOT, "Could not clean up queue '%s': %s%n", QUEUE, rootMessage(e));
             }
             return summary;
         }
@@ -356,6 +385,27 @@ public final class RetryExample {
                         (simpleClass.isEmpty() ? "" : simpleClass + ": ") + job.getOrDefault("errorMessage", "")));
             }
             return List.copyOf(failed);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /** Deletes every key of the example's queue, and only those: the one pattern all of them match. */
+    private static long deleteQueueKeys(String redisUrl) {
+        String pattern = new QueueKeys("rq", QUEUE).allKeysPattern();
+        RedisClient client = RedisClient.create(redisUrl);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> redis = connection.sync();
+            long deleted = 0;
+            ScanCursor cursor = ScanCursor.INITIAL;
+            do {
+                KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(pattern).limit(500));
+                if (!page.getKeys().isEmpty()) {
+                    deleted += redis.del(page.getKeys().toArray(String[]::new));
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+            return deleted;
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }

@@ -18,12 +18,13 @@ public final class QueueKeys {
     private final String paused;
     private final String jobPrefix;
     private final String claimPrefix;
+    private final String base;
 
     public QueueKeys(String keyPrefix, String queue) {
         validateName("keyPrefix", keyPrefix);
         validateName("queue", queue);
         this.queue = queue;
-        String base = keyPrefix + ":{" + queue + "}:";
+        this.base = keyPrefix + ":{" + queue + "}:";
         this.ready = base + "ready";
         this.scheduled = base + "scheduled";
         this.active = base + "active";
@@ -86,6 +87,21 @@ public final class QueueKeys {
     /** Present while the queue is paused. */
     public String paused() {
         return paused;
+    }
+
+    /**
+     * A SCAN/KEYS glob that matches every key of this queue and no other (glob characters in the names are
+     * escaped), for tools that remove a queue altogether.
+     */
+    public String allKeysPattern() {
+        StringBuilder pattern = new StringBuilder();
+        for (char c : base.toCharArray()) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                pattern.append('\\');
+            }
+            pattern.append(c);
+        }
+        return pattern.append('*').toString();
     }
 
     /** Prefix of every job hash key; scripts append the job id. */
