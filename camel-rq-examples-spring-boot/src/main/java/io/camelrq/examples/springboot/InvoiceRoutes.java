@@ -23,9 +23,14 @@ public class InvoiceRoutes extends RouteBuilder {
         // orders come in (a timer stands in for the shop): each becomes a job, its id makes it idempotent
         from("timer:orders?period={{orders.period}}&repeatCount={{orders.count}}&delay=500&includeMetadata=true")
                 .routeId("orders")
+                // an order that cannot be enqueued is counted, with one line saying why (no stack trace)
+                .onException(Exception.class).handled(true)
+                    .bean(invoices, "notEnqueued")
+                .end()
                 .setBody(exchangeProperty("CamelTimerCounter"))
                 .setHeader(RqConstants.JOB_ID, simple("invoice-${body}"))
                 .to("rq:invoices")
+                .bean(invoices, "enqueued")
                 .log("enqueued ${header.CamelRqJobId}");
 
         // the worker: a failure goes back to rq:, which keeps the retry in Redis (no Camel redelivery)

@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.camelrq.RqConstants;
 import io.camelrq.RqNonRetryableException;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +27,23 @@ public class InvoiceService {
 
     private static final Logger LOG = LoggerFactory.getLogger(InvoiceService.class);
 
+    private final Set<String> enqueued = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> notEnqueued = new ConcurrentHashMap<>();
     private final Map<String, Integer> renderedOnAttempt = new ConcurrentHashMap<>();
     private final Set<String> givenUp = ConcurrentHashMap.newKeySet();
+
+    /** The orders route wrote this job to Redis. */
+    public void enqueued(@Header(RqConstants.JOB_ID) String jobId) {
+        enqueued.add(jobId);
+    }
+
+    /** The orders route could not write this job (Redis unreachable, refused, ...). */
+    public void notEnqueued(@Header(RqConstants.JOB_ID) String jobId,
+                            @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception error) {
+        String why = rootMessage(error);
+        notEnqueued.put(jobId, why);
+        LOG.warn("{}: not enqueued: {}", jobId, why);
+    }
 
     public String render(@Body long order, @Header(RqConstants.JOB_ID) String jobId,
                          @Header(RqConstants.ATTEMPT) int attempt) {
@@ -49,6 +66,29 @@ public class InvoiceService {
         LOG.error("{}: gave up ({}); the job is kept in the failed registry for a requeue", jobId, reason);
     }
 
+    /**
+     * Why the run did not do its job, or null when it did: every one of the {@code orders} orders was enqueued
+     * and its job settled, rendered or given up.
+     */
+    public String whyNotDone(int orders) {
+        if (enqueued.isEmpty() && !notEnqueued.isEmpty()) {
+            return "no order could be enqueued (" + notEnqueued.values().iterator().next() + ")";
+        }
+        if (enqueued.size() < orders) {
+            return "only " + enqueued.size() + " of " + orders + " orders were enqueued"
+                   + (notEnqueued.isEmpty() ? "" : " (" + notEnqueued.values().iterator().next() + ")");
+        }
+        int settled = renderedOnAttempt.size() + givenUp.size();
+        if (settled < orders) {
+            return "only " + settled + " of " + orders + " jobs were settled (rendered or given up) before the app stopped";
+        }
+        return null;
+    }
+
+    public Set<String> enqueued() {
+        return Set.copyOf(enqueued);
+    }
+
     /** Job id to the attempt that rendered it. */
     public Map<String, Integer> renderedOnAttempt() {
         return Map.copyOf(renderedOnAttempt);
@@ -56,5 +96,13 @@ public class InvoiceService {
 
     public Set<String> givenUp() {
         return Set.copyOf(givenUp);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 }

@@ -13,14 +13,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+// closed after the class, so that its consumers do not poll on while the next test class's context runs
+@DirtiesContext
 @SpringBootTest(properties = {
-        "camel.main.run-controller=false",
         "orders.period=50",
         "camel.component.rq.retry-interval=100ms,200ms"
 })
