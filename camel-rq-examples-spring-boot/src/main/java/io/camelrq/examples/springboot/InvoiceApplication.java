@@ -83,8 +83,8 @@ public class InvoiceApplication {
             return;
         }
         RedisServer bundled = RedisServer.builder().port(0).start();
-        System.out.println("No Redis answers at " + redisUrl + ": started the bundled Redis (" + bundled.kind()
-                           + ") at " + bundled.uri() + " for this run.");
+        System.out.println("No Redis answers at " + redisUrl + ": started " + bundled.describe() + " at "
+                           + bundled.uri() + " for this run.");
         // ahead of every other source, the environment variable included
         env.getPropertySources().addFirst(new MapPropertySource("bundledRedis",
                 Map.of(REDIS_URL_PROPERTY, bundled.uri())));
