@@ -111,6 +111,8 @@ class RqTracingTest extends RqTestSupport {
                                 throw new IllegalStateException("smtp down");
                             }
                         })
+                        // a follow-up job: its send is an rq span of the same exchange after the attempt's
+                        .to("rq:" + queue + "-next")
                         .to("mock:sent");
             }
         });
@@ -136,7 +138,7 @@ class RqTracingTest extends RqTestSupport {
         assertThat(enqueue.getAttributes().get(MESSAGE_ID)).isEqualTo(jobId);
 
         // what Redis holds: the W3C context of the enqueue span, among the job's ordinary headers
-        Map<String, Object> stored = storedHeaders(jobId);
+        Map<String, Object> stored = storedHeaders(queue, jobId);
         assertThat(stored.get("traceparent")).isEqualTo("00-" + UPSTREAM_TRACE + "-" + enqueue.getSpanId() + "-01");
         assertThat(stored.get("tracestate")).isEqualTo("acme=t61rcWkgMzE");
         assertThat((String) stored.get("baggage")).contains("tenant=acme");
@@ -146,7 +148,8 @@ class RqTracingTest extends RqTestSupport {
         producer.stop();
         int producerSpans = exporter.getFinishedSpanItems().size();
         consumerContext(0);
-        await().atMost(Duration.ofSeconds(30)).until(() -> spans("camel-mock", "EVENT_SENT").size() == 1);
+        // the attempt's route span ends last, when the exchange is done
+        await().atMost(Duration.ofSeconds(30)).until(() -> rqSpans("EVENT_RECEIVED").size() == 1);
 
         SpanData attempt = single(rqSpans("EVENT_RECEIVED"));
         assertThat(attempt.getTraceId()).isEqualTo(UPSTREAM_TRACE);
@@ -159,14 +162,24 @@ class RqTracingTest extends RqTestSupport {
 
         // every span the consumer made is in the trace, and the last one's ancestry runs back through the
         // enqueue and the producer's route to the caller's span
-        List<SpanData> consumerSpans = exporter.getFinishedSpanItems().subList(producerSpans,
-                exporter.getFinishedSpanItems().size());
+        List<SpanData> all = exporter.getFinishedSpanItems();
+        List<SpanData> consumerSpans = all.subList(producerSpans, all.size());
         assertThat(consumerSpans).isNotEmpty().allMatch(s -> s.getTraceId().equals(UPSTREAM_TRACE));
         List<String> ancestry = ancestry(single(spans("camel-mock", "EVENT_SENT")));
         assertThat(ancestry).containsSubsequence(attempt.getSpanId(), enqueue.getSpanId());
         assertThat(ancestry.get(ancestry.size() - 1)).isEqualTo(UPSTREAM_SPAN);
         SpanData orderRoute = single(spans("camel-direct", "EVENT_RECEIVED"));
         assertThat(ancestry).contains(orderRoute.getSpanId());
+
+        // the follow-up's send: its own job id, no attempt, and its job carries the trace on
+        String nextId = single(redisCli.lrange("rq:{" + queue + "-next}:ready", 0, -1));
+        SpanData followUp = single(rqSpans("EVENT_SENT").stream()
+                .filter(s -> (queue + "-next").equals(s.getAttributes().get(DESTINATION))).toList());
+        assertThat(followUp.getParentSpanId()).isEqualTo(attempt.getSpanId());
+        assertThat(followUp.getAttributes().get(MESSAGE_ID)).isEqualTo(nextId).isNotEqualTo(jobId);
+        assertThat(followUp.getAttributes().get(ATTEMPT)).isNull();
+        assertThat(storedHeaders(queue + "-next", nextId).get("traceparent"))
+                .isEqualTo("00-" + UPSTREAM_TRACE + "-" + followUp.getSpanId() + "-01");
 
         // the route got the caller's tracestate and baggage back as headers, for its own calls downstream
         Map<String, Object> headers = single(consumedHeaders);
@@ -185,8 +198,7 @@ class RqTracingTest extends RqTestSupport {
         producer.stop();
 
         consumerContext(1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> spans("camel-mock", "EVENT_SENT").size() == 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> rqSpans("EVENT_RECEIVED").size() == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rqSpans("EVENT_RECEIVED").size() == 2);
 
         List<SpanData> attempts = new ArrayList<>(rqSpans("EVENT_RECEIVED"));
         attempts.sort((a, b) -> Long.compare(a.getStartEpochNanos(), b.getStartEpochNanos()));
@@ -237,8 +249,8 @@ class RqTracingTest extends RqTestSupport {
 
     /** The job's headers field as stored, put back together when it is stored in parts (data-model.md §4). */
     @SuppressWarnings("unchecked")
-    private Map<String, Object> storedHeaders(String jobId) throws Exception {
-        Map<String, String> hash = jobHash(jobId);
+    private Map<String, Object> storedHeaders(String queueName, String jobId) throws Exception {
+        Map<String, String> hash = redisCli.hgetall("rq:{" + queueName + "}:job:" + jobId);
         StringBuilder json = new StringBuilder(hash.get("headers"));
         int parts = Integer.parseInt(hash.getOrDefault("headers#", "1"));
         for (int i = 2; i <= parts; i++) {
