@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a main class in a JVM of its own, on this JVM's class path, the way a user runs an example: with
+ * Runs a main class in a JVM of its own, on this JVM's class path, or an executable jar, the way a user runs an example: with
  * environment variables (which a test cannot set in its own JVM), system properties, and an exit status.
  * Output (stdout and stderr merged) goes to a file, so a chatty child can never block on a full pipe.
  */
@@ -29,16 +29,24 @@ public final class JavaProcess {
     }
 
     private final String mainClass;
+    private final Path jar;
     private final Map<String, String> env = new LinkedHashMap<>();
     private final Map<String, String> properties = new LinkedHashMap<>();
     private final List<String> removedEnv = new ArrayList<>();
 
-    private JavaProcess(String mainClass) {
+    private JavaProcess(String mainClass, Path jar) {
         this.mainClass = mainClass;
+        this.jar = jar;
     }
 
+    /** The main class, on this JVM's class path. */
     public static JavaProcess of(Class<?> mainClass) {
-        return new JavaProcess(mainClass.getName());
+        return new JavaProcess(mainClass.getName(), null);
+    }
+
+    /** An executable jar, {@code java -jar} as a README says to run it (e.g. Quarkus's quarkus-run.jar). */
+    public static JavaProcess ofJar(Path jar) {
+        return new JavaProcess(null, jar);
     }
 
     public JavaProcess env(String name, String value) {
@@ -67,9 +75,14 @@ public final class JavaProcess {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass);
+        if (jar != null) {
+            command.add("-jar");
+            command.add(jar.toString());
+        } else {
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(mainClass);
+        }
         Path log = Files.createTempFile("camelrq-java-process-", ".log");
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -79,7 +92,7 @@ public final class JavaProcess {
             Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException(mainClass + " did not exit within " + timeout + "; its output:\n"
+                throw new IllegalStateException((jar != null ? jar : mainClass) + " did not exit within " + timeout + "; its output:\n"
                         + Files.readString(log, StandardCharsets.UTF_8));
             }
             return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
