@@ -18,8 +18,9 @@ import org.springframework.core.env.MapPropertySource;
  * component, and the actuator serves {@code /actuator/health} and {@code /actuator/prometheus}.
  *
  * <p>When nothing answers at {@code camel.component.rq.redis-url}, read from the Spring environment as the
- * rq: starter reads it (so the environment variable {@code CAMEL_COMPONENT_RQ_REDISURL} counts), the Redis
- * server bundled with camel-rq-test-support is started on a free port for this run.
+ * rq: starter reads it (so the environment variable {@code CAMEL_COMPONENT_RQ_REDISURL} counts), camel-rq-test-support
+ * starts a Redis server on a free port for this run ({@code redis-server} from the PATH, else the one bundled in
+ * embedded-redis).
  *
  * <p>As a demo, the app stops by itself once no job has run for 5 s, on a free HTTP port, and exits 0 when
  * every order was enqueued and its job rendered or given up, else 1 with one line saying why. With
@@ -75,7 +76,7 @@ public class InvoiceApplication {
         }
     }
 
-    /** Starts the bundled Redis when nothing answers where the component would connect. */
+    /** Starts a Redis for this run when nothing answers where the component would connect. */
     static void redisForThisRun(ConfigurableApplicationContext context) {
         ConfigurableEnvironment env = context.getEnvironment();
         String redisUrl = env.getProperty(REDIS_URL_PROPERTY);
