@@ -3,9 +3,12 @@
     rq_tool.py URL enqueue QUEUE FUNCTION ARGS_JSON KWARGS_JSON [RETRY_MAX INTERVALS_JSON]  -> prints the job id
     rq_tool.py URL inspect QUEUE JOB_ID                                                     -> prints JSON
     rq_tool.py URL interval INTERVALS_JSON RETRIES_LEFT                                     -> RQ's get_retry_interval
+    rq_tool.py URL enqueue-many QUEUE PREFIX COUNT DELAY_SECONDS  -> COUNT jobs camel_tasks.mark(PREFIX<i>), each
+                                                                     enqueue_in(DELAY_SECONDS) when DELAY_SECONDS > 0
 """
 import json
 import sys
+from datetime import timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -51,6 +54,15 @@ def main():
             'scheduled': queue.scheduled_job_registry.count,
             'queues': sorted(q.name for q in Queue.all(connection=redis)),
         }))
+    elif command == 'enqueue-many':
+        queue = Queue(sys.argv[3], connection=redis, serializer=JSONSerializer)
+        prefix, count, delay = sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+        for i in range(count):
+            if delay > 0:
+                queue.enqueue_in(timedelta(seconds=delay), 'camel_tasks.mark', prefix + str(i))
+            else:
+                queue.enqueue('camel_tasks.mark', prefix + str(i))
+        print(count)
     elif command == 'interval':
         job = Job(connection=redis)
         job.retry_intervals = json.loads(sys.argv[3])
