@@ -16,3 +16,7 @@ def mark(tag):
     job = get_current_job()
     job.connection.rpush('test:ran', 'python:' + tag)
     return tag
+
+
+def fail(message):
+    raise RuntimeError(message)

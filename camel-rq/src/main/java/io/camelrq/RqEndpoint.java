@@ -117,7 +117,8 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     /** protocol=rq: the timeout field the producer stores (jobTimeout, else RQ's 180 s). */
     private int rqTimeoutSeconds;
     private volatile io.camelrq.rq.RqStore rqStore;
-    private final io.camelrq.rq.RqData rqData = new io.camelrq.rq.RqData(new ObjectMapper());
+    // the same Jackson set-up as the camel protocol's JobCodec, so a value writes the same on both protocols
+    private final io.camelrq.rq.RqData rqData = new io.camelrq.rq.RqData(new ObjectMapper().findAndRegisterModules());
     private final JobMetrics metrics = new JobMetrics();
     /** What the depth attributes and the dev console show: one stats read per 2 s at most, never waited for. */
     private final DepthCache depthCache = new DepthCache(() -> store().stats(), () -> store().isPaused(), 2_000);

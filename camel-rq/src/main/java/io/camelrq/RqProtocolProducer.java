@@ -23,6 +23,10 @@ import org.apache.camel.support.DefaultProducer;
  */
 public class RqProtocolProducer extends DefaultProducer {
 
+    /** Writes the values shown in a job's description; thread-safe once configured. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper DESCRIPTION_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final RqEndpoint endpoint;
 
     public RqProtocolProducer(RqEndpoint endpoint) {
@@ -159,7 +163,7 @@ public class RqProtocolProducer extends DefaultProducer {
         StringBuilder text = new StringBuilder(call.function()).append('(');
         String separator = "";
         try {
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.ObjectMapper json = DESCRIPTION_JSON;
             for (Object arg : call.args()) {
                 text.append(separator).append(json.writeValueAsString(arg));
                 separator = ", ";

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -100,6 +101,48 @@ class RqProtocolRetryTest extends RqTestSupport {
         assertThat(gap2).as("second retry waits 1 s, not 5 s as the last-value-repeats rule would").isLessThan(4_000);
         assertThat(gap1).as("first retry waits 1 s").isLessThan(4_000);
         assertThat(runs.get(3)[0] / 1000).isGreaterThanOrEqualTo(runs.get(2)[0] / 1000 + 5);
+    }
+
+    @Test
+    void aRetryWithoutIntervalGoesBackToTheQueueAtOnce() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?protocol=rq").process(e -> {
+                    if (runs.incrementAndGet() == 1) {
+                        throw new IllegalStateException("first run fails");
+                    }
+                    e.getMessage().setBody("second run");
+                });
+            }
+        });
+        String id = python.enqueue(queue, "billing.charge", "[]", "{}", "1", "0");
+
+        await().atMost(LONG).until(() -> inspect(id).get("status").asText().equals("finished"));
+        JsonNode done = inspect(id);
+        assertThat(runs.get()).isEqualTo(2);
+        assertThat(done.get("retries_left").asInt()).isZero();
+        assertThat(done.get("return_value").asText()).isEqualTo("second run");
+        assertThat(done.get("failed").asInt()).isZero();
+    }
+
+    @Test
+    void aNonRetryableFailureIsFailedAtOnceWhateverTheRetriesLeft() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?protocol=rq").process(e -> {
+                    throw new IllegalStateException("wrapped", new RqNonRetryableException("unknown customer"));
+                });
+            }
+        });
+        String id = python.enqueue(queue, "billing.charge", "[]", "{}", "3", "[1]");
+
+        await().atMost(LONG).until(() -> inspect(id).get("status").asText().equals("failed"));
+        JsonNode failed = inspect(id);
+        assertThat(failed.get("retries_left").asInt()).isEqualTo(3);
+        assertThat(failed.get("exc_string").asText()).contains("unknown customer");
     }
 
     @Test

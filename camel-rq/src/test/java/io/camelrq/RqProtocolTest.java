@@ -99,6 +99,43 @@ class RqProtocolTest extends RqTestSupport {
     }
 
     @Test
+    void thePythonWorkerRetriesAJobByTheRetryOptionsCamelStored() throws Exception {
+        String id = template.send(rq("function=camel_tasks.fail&retryMax=1&retryInterval=30"),
+                e -> e.getMessage().setBody(List.of("smtp down"))).getMessage().getHeader(RqConstants.JOB_ID, String.class);
+
+        python.burstWorker(queue);
+
+        // RQ's worker read retries_left and retry_intervals: it scheduled the retry 30 s out
+        JsonNode retrying = inspect(id);
+        assertThat(retrying.get("status").asText()).isEqualTo("scheduled");
+        assertThat(retrying.get("retries_left").asInt()).isZero();
+        assertThat(retrying.get("scheduled").asInt()).isEqualTo(1);
+        assertThat(redisCli.zscore("rq:scheduled:" + queue, id))
+                .isBetween(System.currentTimeMillis() / 1000.0 + 25, System.currentTimeMillis() / 1000.0 + 31);
+    }
+
+    @Test
+    void aConsumedJobForwardsToAnotherRqQueueAsItIs() throws Exception {
+        String next = queue + "-next";
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                // the body (a Map of args and kwargs) is not used: the headers give both
+                from(rq("")).to("rq:" + next + "?protocol=rq&function=camel_tasks.add");
+            }
+        });
+        String first = python.enqueue(queue, "ignored.by.camel", "[40]", "{\"b\": 2}");
+        await().atMost(LONG).until(() -> redisCli.llen("rq:queue:" + next) == 1);
+        String forwarded = redisCli.lindex("rq:queue:" + next, 0);
+        assertThat(forwarded).as("a new job, not the consumed one's id").isNotEqualTo(first);
+
+        python.burstWorker(next);
+        Exchange result = template.send("rq:" + next + "?protocol=rq&operation=result",
+                e -> e.getMessage().setHeader(RqConstants.JOB_ID, forwarded));
+        assertThat(result.getMessage().getBody()).isEqualTo(42);
+    }
+
+    @Test
     void aBodyThatIsNeitherListNorMapIsRefusedByName() {
         Exchange sent = template.send(rq("function=camel_tasks.add"), e -> e.getMessage().setBody("plain text"));
         assertThat(sent.getException()).isInstanceOf(IllegalArgumentException.class)
