@@ -524,6 +524,7 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     @ManagedOperation(description = "Reads the depths from Redis now (waits up to commandTimeout); returns them with"
                                     + " paused and readAt")
     public java.util.Map<String, Object> refreshDepths() {
+        camelProtocolOnly("refreshDepths");
         DepthCache.Snapshot snapshot = await(depthCache.refresh());
         if (snapshot.error() != null) {
             throw new IllegalStateException("Queue " + queue + ": could not read the depths: "
@@ -568,22 +569,37 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
 
     @ManagedOperation(description = "Moves every failed job back to ready; returns how many")
     public long requeueFailed() {
+        camelProtocolOnly("requeueFailed");
         return await(store().requeueAllFailed(), RqOperation.REQUEUE_FAILED);
     }
 
     @ManagedOperation(description = "Deletes every job of the queue in every state; returns how many")
     public long purge() {
+        camelProtocolOnly("purge");
         return await(store().purge(), RqOperation.PURGE);
     }
 
     @ManagedOperation(description = "Consumers stop claiming from this queue; producers keep enqueuing")
     public boolean pauseQueue() {
+        camelProtocolOnly("pauseQueue");
         return await(store().pause());
     }
 
     @ManagedOperation(description = "Consumers claim from this queue again")
     public boolean resumeQueue() {
+        camelProtocolOnly("resumeQueue");
         return await(store().resume());
+    }
+
+    /**
+     * The JMX operations act on camel-rq's own keys; on a protocol=rq endpoint they would report or change a
+     * queue that does not exist, so they say so instead (rq info and rq requeue act on RQ's keys).
+     */
+    private void camelProtocolOnly(String operation) {
+        if (rqProtocol) {
+            throw new IllegalStateException("Queue " + queue + ": " + operation + " acts on camel-rq's keys, and this"
+                                            + " endpoint has protocol=rq: use RQ's tools (rq info, rq requeue)");
+        }
     }
 
     /** For JMX and the dev console: a failure becomes a runtime exception the caller can show. */

@@ -19,7 +19,8 @@ import org.apache.camel.support.DefaultProducer;
  * <p>What the job calls: the function is option {@code function}, else header CamelRqFunction (the option
  * wins, so a CamelRqFunction header that came along from a consumed RQ job does not redirect a fixed
  * endpoint). Args are header CamelRqArgs, else a List body; kwargs header CamelRqKwargs, else a Map
- * body. A body of any other type is refused unless both headers are set.
+ * body. A body of any other type is refused unless both headers are set. CamelRqRunAt, CamelRqDelay or
+ * jobDelay schedule the job, as RQ's enqueue_at and enqueue_in do.
  */
 public class RqProtocolProducer extends DefaultProducer {
 
@@ -79,9 +80,12 @@ public class RqProtocolProducer extends DefaultProducer {
                                                + " maxPayloadSize=" + endpoint.getConfiguration().getMaxPayloadSize()
                                                + " on queue " + endpoint.getQueue());
         }
+        // RQ's enqueue_at / enqueue_in: a due time puts the job in the scheduled registry instead of the queue
+        long runAtMs = RqProducer.runAtMillis(message);
+        long delayMs = runAtMs >= 0 ? -1 : RqProducer.delayMillis(message, endpoint.jobDelay());
         String jobId = id;
         return endpoint.rqStore().enqueue(id, data, description(call), endpoint.rqTimeoutSeconds(), retriesLeft,
-                retriesLeft == null ? null : intervals).thenAccept(stored -> {
+                retriesLeft == null ? null : intervals, delayMs, runAtMs).thenAccept(stored -> {
                     message.setHeader(RqConstants.JOB_ID, jobId);
                     message.setHeader(RqConstants.ENQUEUED, stored);
                     if (stored) {

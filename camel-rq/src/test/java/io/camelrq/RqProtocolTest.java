@@ -136,6 +136,27 @@ class RqProtocolTest extends RqTestSupport {
     }
 
     @Test
+    void aDelayedJobWaitsInRqsScheduledRegistryAndRqsSchedulerRunsIt() throws Exception {
+        long before = System.currentTimeMillis() / 1000;
+        String id = template.send(rq("function=camel_tasks.add"), e -> {
+            e.getMessage().setBody(List.of(1, 1));
+            e.getMessage().setHeader(RqConstants.DELAY, "2s");
+        }).getMessage().getHeader(RqConstants.JOB_ID, String.class);
+        JsonNode scheduled = inspect(id);
+        assertThat(scheduled.get("status").asText()).isEqualTo("scheduled");
+        assertThat(scheduled.get("scheduled").asInt()).isEqualTo(1);
+        assertThat(scheduled.get("queued").asInt()).isZero();
+        assertThat(redisCli.zscore("rq:scheduled:" + queue, id)).isBetween(before + 1.0, before + 4.0);
+
+        await().atMost(LONG).until(() -> redisCli.zscore("rq:scheduled:" + queue, id) <= System.currentTimeMillis() / 1000 - 1);
+        // a burst worker with --with-scheduler promotes the due jobs once, then runs them
+        python.burstWorker(queue, "--with-scheduler");
+        Exchange result = template.send(rq("operation=result"), e -> e.getMessage().setHeader(RqConstants.JOB_ID, id));
+        assertThat(result.getMessage().getHeader(RqConstants.JOB_STATUS)).isEqualTo("finished");
+        assertThat(result.getMessage().getBody()).isEqualTo(2);
+    }
+
+    @Test
     void aBodyThatIsNeitherListNorMapIsRefusedByName() {
         Exchange sent = template.send(rq("function=camel_tasks.add"), e -> e.getMessage().setBody("plain text"));
         assertThat(sent.getException()).isInstanceOf(IllegalArgumentException.class)
@@ -262,5 +283,8 @@ class RqProtocolTest extends RqTestSupport {
         assertThat(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                 () -> context.getEndpoint("rq:" + queue + "?protocol=rq&retryInterval=500ms&function=f")))
                 .rootCause().hasMessageContaining("whole number of seconds");
+        RqEndpoint rqEndpoint = context.getEndpoint("rq:" + queue + "?protocol=rq", RqEndpoint.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(rqEndpoint::purge)
+                .hasMessageContaining("purge acts on camel-rq's keys").hasMessageContaining("protocol=rq");
     }
 }

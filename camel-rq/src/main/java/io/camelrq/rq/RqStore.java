@@ -69,19 +69,23 @@ public final class RqStore {
      *
      * @param retriesLeft    null for no retry
      * @param retryIntervals whole seconds; null or empty for none
+     * @param delayMs        due this long after now (RQ's enqueue_in), or -1
+     * @param runAtMs        due at this epoch millis (RQ's enqueue_at; wins over delayMs), or -1
      * @return true, or false when a job hash with that id exists already (nothing written)
      */
     public CompletableFuture<Boolean> enqueue(String id, byte[] data, String description, int timeoutSeconds,
-            Integer retriesLeft, List<Long> retryIntervals) {
+            Integer retriesLeft, List<Long> retryIntervals, long delayMs, long runAtMs) {
         String intervals = "";
         if (retryIntervals != null && !retryIntervals.isEmpty()) {
             intervals = mapper.createArrayNode().addAll(
                     retryIntervals.stream().map(mapper.getNodeFactory()::numberNode).toList()).toString();
         }
         CompletableFuture<Long> done = ENQUEUE.execute(redis, ScriptOutputType.INTEGER,
-                new String[] { RqKeys.job(id), keys.queueList(), RqKeys.QUEUES },
+                new String[] { RqKeys.job(id), keys.queueList(), RqKeys.QUEUES, keys.scheduled() },
                 bytes(id), data, bytes(description), bytes(keys.queue()), bytes(Integer.toString(timeoutSeconds)),
-                bytes(retriesLeft == null ? "" : retriesLeft.toString()), bytes(intervals));
+                bytes(retriesLeft == null ? "" : retriesLeft.toString()), bytes(intervals),
+                bytes(runAtMs < 0 && delayMs >= 0 ? Long.toString(delayMs) : ""),
+                bytes(runAtMs >= 0 ? Long.toString(runAtMs / 1000) : ""));
         return done.thenApply(flag -> flag == 1L);
     }
 
