@@ -68,7 +68,11 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
     public RqProtocolConsumer(RqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.endpoint = endpoint;
+        this.retryable = endpoint.retrySpec().toPolicy();
     }
+
+    /** Whether a failure may be retried at all (RetryPolicy#isRetryable); its max and intervals are unused. */
+    private final io.camelrq.retry.RetryPolicy retryable;
 
     @Override
     public RqEndpoint getEndpoint() {
@@ -206,10 +210,9 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
 
     /** RQ's handle_job_failure: a retry while retries_left > 0 (by RQ's interval rule), else failed. */
     private void settleFailure(RqStore store, RqClaimedJob job, Throwable failure) throws Exception {
-        boolean nonRetryable = false;
-        for (Throwable t = failure; t != null && !nonRetryable; t = t.getCause() == t ? null : t.getCause()) {
-            nonRetryable = t instanceof RqNonRetryableException;
-        }
+        // the job's own Retry says how often and when; camel-rq's policy only says whether the failure may be
+        // retried at all: RqNonRetryableException in the cause chain, or a failure outside retryOn
+        boolean nonRetryable = !retryable.isRetryable(failure);
         Integer left = job.retriesLeft();
         if (!nonRetryable && left != null && left > 0) {
             long interval = RqRetryRule.intervalSeconds(job.retryIntervals(), left);

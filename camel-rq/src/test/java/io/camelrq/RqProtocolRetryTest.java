@@ -146,6 +146,22 @@ class RqProtocolRetryTest extends RqTestSupport {
     }
 
     @Test
+    void aFailureOutsideRetryOnIsFailedAtOnce() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?protocol=rq&retryOn=java.io.IOException").process(e -> {
+                    throw new IllegalArgumentException("bad amount");
+                });
+            }
+        });
+        String id = python.enqueue(queue, "billing.charge", "[]", "{}", "2", "[1]");
+
+        await().atMost(LONG).until(() -> inspect(id).get("status").asText().equals("failed"));
+        assertThat(inspect(id).get("retries_left").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void theConsumerLeavesScheduledJobsToTheSchedulerThatHoldsRqsLock() throws Exception {
         // a Python scheduler (rq worker --with-scheduler) holds the lock: it writes its pid
         redisCli.setex("rq:scheduler-lock:" + queue, 30, "4242");
