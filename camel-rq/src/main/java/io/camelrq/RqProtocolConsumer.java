@@ -16,6 +16,7 @@ import io.camelrq.rq.RqClaimedJob;
 import io.camelrq.rq.RqDataException;
 import io.camelrq.rq.RqRetryRule;
 import io.camelrq.rq.RqStore;
+import io.camelrq.worker.RedisFailures;
 import io.lettuce.core.api.StatefulConnection;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -108,17 +109,39 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
             if (ran == 0 && isRunAllowed() && !isSuspendingOrSuspended()) {
                 awaitWork(store);
             }
+            if (lastProblem != null) {
+                lastProblem = null;
+                LOG.info("Queue {} (protocol=rq): Redis answers again; consuming resumes", endpoint.getQueue());
+            }
             return ran;
         } catch (Exception e) {
             if (!isRunAllowed()) {
                 return 0;
             }
-            // pause before Camel polls again, so an outage is not hammered, then report the failed poll
+            // an outage is logged once, when it starts; a refusal (script error, ACL) whenever it changes.
+            // Polling goes on after a pause either way.
+            boolean outage = RedisFailures.isOutage(e);
+            String cause = endpoint.withoutSecrets(RedisFailures.describe(e));
+            String problem = outage ? "unavailable" : "refused: " + cause;
+            if (!problem.equals(lastProblem)) {
+                lastProblem = problem;
+                if (outage) {
+                    LOG.warn("Queue {} (protocol=rq): Redis is unavailable ({}); retrying in the background",
+                            endpoint.getQueue(), cause);
+                } else {
+                    LOG.error("Queue {} (protocol=rq): Redis refused a script ({}); polling again in the background",
+                            endpoint.getQueue(), cause, e);
+                }
+            } else {
+                LOG.debug("Queue {} (protocol=rq): still failing", endpoint.getQueue(), e);
+            }
             Thread.sleep(1000);
-            throw new RqRedisUnavailableException("Queue " + endpoint.getQueue() + " (protocol=rq): "
-                                                  + endpoint.withoutSecrets(String.valueOf(e.getMessage())), e);
+            return 0;
         }
     }
+
+    /** The latest poll failure, logged once until it changes or polling succeeds again; null while healthy. */
+    private volatile String lastProblem;
 
     /** Due jobs of rq:scheduled:<queue> to the queue, at most once a second, under RQ's scheduler lock. */
     private void promoteDue(RqStore store) throws Exception {
@@ -190,18 +213,23 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
             }
             // a later .to("rq:...") in this route must not reuse this id for a new job
             exchange.setProperty(RqConstants.CONSUMED_JOB_ID, job.id());
+            // RQ keeps no attempt number: the wait is counted from the latest enqueued_at, retries included
+            long queueWaitMs = enqueuedAt == null ? -1 : Math.max(0, System.currentTimeMillis() - enqueuedAt);
+            long started = System.nanoTime();
             try {
                 getProcessor().process(exchange);
             } catch (Exception e) {
                 exchange.setException(e);
             }
+            long processingNanos = System.nanoTime() - started;
             if (exchange.isFailed()) {
                 Throwable failure = exchange.getException();
+                endpoint.metrics().attemptFailed(processingNanos, queueWaitMs);
                 settleFailure(store, job, failure == null ? new IllegalStateException("the exchange failed") : failure);
             } else {
                 String result = endpoint.rqData().encodeResult(exchange.getMessage().getBody());
                 settle(job, () -> store.finish(job.id(), workerName, resultTtl(job), result));
-                endpoint.metrics().completed(0, 0);
+                endpoint.metrics().completed(processingNanos, queueWaitMs);
             }
         } finally {
             releaseExchange(exchange, false);

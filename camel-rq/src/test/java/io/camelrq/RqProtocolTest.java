@@ -269,6 +269,27 @@ class RqProtocolTest extends RqTestSupport {
     }
 
     @Test
+    void theConsumerRidesOutARedisRestart() throws Exception {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(rq("")).process(e -> ran.add(e.getMessage().getHeader(RqConstants.JOB_ID, String.class)));
+            }
+        });
+        String before = python.enqueue(queue, "billing.charge", "[]", "{}");
+        await().atMost(LONG).until(() -> ran.contains(before));
+
+        redis.server().stop();
+        Thread.sleep(3_000); // polls fail meanwhile: logged once, retried in the background
+        redis.server().restart();
+
+        String after = python.enqueue(queue, "billing.charge", "[]", "{}");
+        await().atMost(LONG).until(() -> ran.contains(after));
+        await().atMost(LONG).until(() -> inspect(after).get("status").asText().equals("finished"));
+    }
+
+    @Test
     void protocolRqIsRefusedOnACluster() {
         assertThat(org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> context.getEndpoint(
                 "rq:" + queue + "?protocol=rq&redisMode=cluster&redisUrl=redis://127.0.0.1:7000,redis://127.0.0.1:7001")))
