@@ -45,6 +45,8 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
 
     /** RQ's scheduler runs each second; so does this consumer's promotion of due jobs. */
     private static final long PROMOTE_EVERY_MS = 1000;
+    /** RQ's DEFAULT_MAINTENANCE_TASK_INTERVAL; RQ's cleaning lock keeps it to one cleaner per 15 minutes. */
+    private static final long CLEAN_EVERY_MS = 10 * 60 * 1000;
     /** The longest idle wait for work: short, so promotion and shutdown are never held up for long. */
     private static final Duration LONGEST_WAIT = Duration.ofSeconds(1);
     /** Settle attempts before giving a job up to RQ's registry cleanup (see docs/rq-protocol.md). */
@@ -56,6 +58,7 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
     /** The value of RQ's scheduler lock while this consumer holds it (RQ's own scheduler writes its pid). */
     private final String lockToken = "camel-rq:" + UUID.randomUUID();
     private final AtomicLong nextPromoteAt = new AtomicLong();
+    private final AtomicLong nextCleanAt = new AtomicLong();
     private volatile boolean lockHeldElsewhere;
     private final Map<Thread, StatefulConnection<String, byte[]>> waitConnections = new ConcurrentHashMap<>();
 
@@ -96,6 +99,7 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
         RqStore store = endpoint.rqStore();
         try {
             promoteDue(store);
+            cleanRegistries(store);
             int max = Math.max(1, maxMessagesPerPoll);
             int ran = 0;
             while (ran < max && isRunAllowed() && !isSuspendingOrSuspended()) {
@@ -160,6 +164,23 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
         }
         if (promoted > 0) {
             LOG.debug("Queue {}: {} scheduled jobs are due and queued", endpoint.getQueue(), promoted);
+        }
+    }
+
+    /**
+     * RQ's registry maintenance, at the first poll and every 10 minutes, as an RQ worker does it: runs whose
+     * worker or JVM died are retried or failed, so a queue without any Python worker recovers them too.
+     */
+    private void cleanRegistries(RqStore store) throws Exception {
+        long now = System.currentTimeMillis();
+        long due = nextCleanAt.get();
+        if (now < due || !nextCleanAt.compareAndSet(due, now + CLEAN_EVERY_MS)) {
+            return;
+        }
+        long handled = await(store.cleanRegistries());
+        if (handled > 0) {
+            LOG.warn("Queue {}: {} RQ jobs had outlived their run in {} (worker or JVM gone, or timeout + 60 s"
+                     + " passed); retried or failed as RQ does", endpoint.getQueue(), handled, store.keys().started());
         }
     }
 

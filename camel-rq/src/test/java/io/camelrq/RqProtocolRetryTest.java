@@ -162,6 +162,39 @@ class RqProtocolRetryTest extends RqTestSupport {
     }
 
     @Test
+    void runsOfADeadWorkerAreRetriedOrFailedAsRqsRegistryCleanupDoes() throws Exception {
+        String retried = python.enqueue(queue, "billing.charge", "[\"retry me\"]", "{}", "1", "[1]");
+        String failed = python.enqueue(queue, "billing.charge", "[\"fail me\"]", "{}");
+        // a worker took both, then died: the jobs are started, their started entries out of time
+        long past = System.currentTimeMillis() / 1000 - 5;
+        for (String id : List.of(retried, failed)) {
+            redisCli.lrem("rq:queue:" + queue, 1, id);
+            redisCli.hset("rq:job:" + id, Map.of("status", "started", "worker_name", "dead-worker"));
+            redisCli.zadd("rq:wip:" + queue, past, id);
+        }
+        List<String> ran = new CopyOnWriteArrayList<>();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?protocol=rq")
+                        .process(e -> ran.add(e.getMessage().getHeader(RqConstants.ARGS, List.class).get(0).toString()));
+            }
+        });
+
+        await().atMost(LONG).until(() -> inspect(failed).get("status").asText().equals("failed"));
+        JsonNode dead = inspect(failed);
+        assertThat(dead.get("exc_info").asText()).startsWith("Moved to FailedJobRegistry at ");
+        assertThat(dead.get("failed").asInt()).isEqualTo(1);
+        assertThat(redisCli.ttl("rq:clean_registries:" + queue)).as("RQ's cleaning lock").isBetween(800L, 899L);
+
+        // the job with a retry left waits its interval in the scheduled registry, then runs in Camel
+        await().atMost(LONG).until(() -> inspect(retried).get("status").asText().equals("finished"));
+        assertThat(ran).containsExactly("retry me");
+        assertThat(inspect(retried).get("retries_left").asInt()).isZero();
+        assertThat(redisCli.zcard("rq:wip:" + queue)).isZero();
+    }
+
+    @Test
     void theConsumerLeavesScheduledJobsToTheSchedulerThatHoldsRqsLock() throws Exception {
         // a Python scheduler (rq worker --with-scheduler) holds the lock: it writes its pid
         redisCli.setex("rq:scheduler-lock:" + queue, 30, "4242");

@@ -42,6 +42,11 @@ public record RqKeys(String queue) {
         return "rq:scheduler-lock:" + queue;
     }
 
+    /** Queue.acquire_cleaning_lock's key: whoever sets it cleans the queue's registries (15 minutes). */
+    public String cleaningLock() {
+        return "rq:clean_registries:" + queue;
+    }
+
     public static String job(String id) {
         return "rq:job:" + id;
     }

@@ -34,6 +34,7 @@ public final class RqStore {
     private static final LuaScript PROMOTE_SCHEDULED = LuaScript.load("rq/promote_scheduled", PRELUDE);
     private static final LuaScript RELEASE_SCHEDULER_LOCK = LuaScript.load("rq/release_scheduler_lock");
     private static final LuaScript READ_RESULT = LuaScript.load("rq/read_result");
+    private static final LuaScript CLEAN_REGISTRIES = LuaScript.load("rq/clean_registries", PRELUDE);
 
     /** RQ's Queue.DEFAULT_TIMEOUT: a job without a timeout field may run this long. */
     public static final int DEFAULT_TIMEOUT = 180;
@@ -169,6 +170,20 @@ public final class RqStore {
         return PROMOTE_SCHEDULED.execute(redis, ScriptOutputType.INTEGER,
                 new String[] { keys.schedulerLock(), keys.scheduled(), keys.queueList(), RqKeys.QUEUES },
                 bytes(lockToken), bytes(Integer.toString(SCHEDULER_LOCK_TTL)), bytes(Integer.toString(PROMOTE_LIMIT)));
+    }
+
+    /**
+     * rq/clean_registries: RQ's registry maintenance for the queue, under RQ's cleaning lock (15 minutes):
+     * runs presumed dead (their started entry expired) are retried or failed as RQ does, expired finished
+     * and failed entries dropped.
+     *
+     * @return abandoned jobs retried or failed, or -1 when another cleaner ran within the last 15 minutes
+     */
+    public CompletableFuture<Long> cleanRegistries() {
+        return CLEAN_REGISTRIES.execute(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.cleaningLock(), keys.started(), keys.failed(), keys.finished(), keys.scheduled(),
+                               keys.queueList(), RqKeys.QUEUES },
+                bytes(Integer.toString(PROMOTE_LIMIT)), bytes(Long.toString(DEFAULT_FAILURE_TTL)));
     }
 
     /** rq/release_scheduler_lock: true when the lock was this token's and is now free. */
