@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * The consumer of a protocol=rq endpoint: runs jobs of Python RQ's queue {@code rq:queue:<name>} through
  * the route, doing what an RQ worker does around each job (atomic claim, started/finished/failed
  * registries, result, retries through the scheduled registry) with the transitions of
- * {@link RqStore}, and promoting the queue's due scheduled jobs under RQ's scheduler lock, as RQ's
- * scheduler does.
+ * {@link RqStore}, promoting the queue's due scheduled jobs under RQ's scheduler lock, as RQ's
+ * scheduler does, and cleaning its registries under RQ's cleaning lock, as an RQ worker does.
  *
  * <p>The exchange: body a Map with {@code args} (List) and {@code kwargs} (Map); headers CamelRqFunction,
  * CamelRqArgs, CamelRqKwargs, CamelRqJobId, CamelRqQueue, CamelRqRetriesLeft (when the job has retries),
