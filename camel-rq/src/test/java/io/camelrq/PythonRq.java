@@ -19,6 +19,11 @@ final class PythonRq {
 
     /** Debian's interpreter: a python3 earlier on PATH (pyenv, a venv) may lack the rq module. */
     static final String PYTHON = System.getenv().getOrDefault("CAMELRQ_PYTHON", "/usr/bin/python3");
+    /**
+     * Put before everything else on PYTHONPATH, to run these tests by hand against another RQ than the
+     * installed one, e.g. an RQ 2.x source tree (docs/rq-protocol.md, section 4); unset in CI.
+     */
+    static final String EXTRA_PYTHONPATH = System.getenv("CAMELRQ_PYTHONPATH");
 
     private final String redisUrl;
     private final Path tasks;
@@ -32,14 +37,26 @@ final class PythonRq {
         }
     }
 
-    /** Fails with what to install when Python RQ is not there. */
+    private static volatile String version;
+
+    /** Fails with what to install when Python RQ is not there; prints which RQ the tests run against. */
     static void requireRq() throws Exception {
-        Result check = new Result(run(List.of(PYTHON, "-c", "import rq, sys; print(rq.__version__)"), null, 60));
+        Result check = new Result(run(List.of(PYTHON, "-c", "import rq; print(rq.__version__, rq.__file__)"),
+                Path.of(System.getProperty("java.io.tmpdir")), 60));
         if (check.exit != 0) {
             throw new AssertionError("Python RQ is missing: " + PYTHON + " cannot import rq (install Debian's"
                                      + " python3-rq, as .ci/run does; CAMELRQ_PYTHON names another interpreter): "
                                      + check.output);
         }
+        String[] lines = check.output.trim().split("\n");
+        String found = lines[lines.length - 1];
+        version = found.substring(0, found.indexOf(' '));
+        System.out.println("protocol=rq tests run against Python RQ " + found);
+    }
+
+    /** The major version of the RQ under test (1 for Debian's 1.13), once {@link #requireRq} ran. */
+    static int majorVersion() {
+        return Integer.parseInt(version.substring(0, version.indexOf('.')));
     }
 
     /** rq_tool.py enqueue: the new job's id. */
@@ -99,10 +116,12 @@ final class PythonRq {
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log);
-            if (pythonPath != null) {
-                builder.environment().put("PYTHONPATH", pythonPath.toString());
-                builder.directory(pythonPath.toFile());
+            String path = pythonPath.toString();
+            if (EXTRA_PYTHONPATH != null && !EXTRA_PYTHONPATH.isBlank()) {
+                path = EXTRA_PYTHONPATH + File.pathSeparator + path;
             }
+            builder.environment().put("PYTHONPATH", path);
+            builder.directory(pythonPath.toFile());
             Process process;
             try {
                 process = builder.start();

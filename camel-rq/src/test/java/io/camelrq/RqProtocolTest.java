@@ -203,8 +203,10 @@ class RqProtocolTest extends RqTestSupport {
         assertThat(done.get("started_at").asText()).isNotEqualTo("None");
         assertThat(done.get("ended_at").asText()).isNotEqualTo("None");
         assertThat(redisCli.ttl("rq:job:" + id)).isBetween(400L, 500L);
-        assertThat(python.cli("info", "-u", redis.uri(), "--raw", "--only-queues", queue))
-                .contains("queue " + queue + " 0");
+        String info = python.cli("info", "-u", redis.uri(), "--raw", "--only-queues", queue);
+        // RQ 1.13 shows the queued count only; RQ 2.x also the started, finished and failed registries
+        assertThat(info).contains(PythonRq.majorVersion() >= 2
+                ? "queue " + queue + " 0, 0 executing, 1 finished, 0 failed" : "queue " + queue + " 0");
     }
 
     @Test
@@ -230,6 +232,8 @@ class RqProtocolTest extends RqTestSupport {
         assertThat(failed.get("exc_string").asText()).contains("card declined for cust-9")
                 .contains("IllegalStateException");
         assertThat(failed.get("exc_info").asText()).contains("card declined for cust-9");
+        assertThat(python.cli("info", "-u", redis.uri(), "--raw", "--only-queues", queue))
+                .contains(PythonRq.majorVersion() >= 2 ? "0 executing, 0 finished, 1 failed" : "queue " + queue + " 0");
 
         String requeued = python.cli("requeue", "-u", redis.uri(), "-S", "rq.serializers.JSONSerializer", "--queue",
                 queue, id);
