@@ -45,6 +45,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedMax": getOrCreateConfiguration(target).setFailedMax(property(camelContext, int.class, value)); return true;
         case "failedttl":
         case "failedTtl": getOrCreateConfiguration(target).setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
+        case "function": getOrCreateConfiguration(target).setFunction(property(camelContext, java.lang.String.class, value)); return true;
         case "headerfilterstrategy":
         case "headerFilterStrategy": getOrCreateConfiguration(target).setHeaderFilterStrategy(property(camelContext, org.apache.camel.spi.HeaderFilterStrategy.class, value)); return true;
         case "healthcheckconsumerenabled":
@@ -71,6 +72,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxStalls": getOrCreateConfiguration(target).setMaxStalls(property(camelContext, int.class, value)); return true;
         case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, java.lang.String.class, value)); return true;
         case "password": getOrCreateConfiguration(target).setPassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "protocol": getOrCreateConfiguration(target).setProtocol(property(camelContext, java.lang.String.class, value)); return true;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": getOrCreateConfiguration(target).setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "readinessscheduledthreshold":
@@ -137,6 +139,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedMax": return int.class;
         case "failedttl":
         case "failedTtl": return java.lang.String.class;
+        case "function": return java.lang.String.class;
         case "headerfilterstrategy":
         case "headerFilterStrategy": return org.apache.camel.spi.HeaderFilterStrategy.class;
         case "healthcheckconsumerenabled":
@@ -163,6 +166,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxStalls": return int.class;
         case "operation": return java.lang.String.class;
         case "password": return java.lang.String.class;
+        case "protocol": return java.lang.String.class;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return java.lang.Integer.class;
         case "readinessscheduledthreshold":
@@ -225,6 +229,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedMax": return getOrCreateConfiguration(target).getFailedMax();
         case "failedttl":
         case "failedTtl": return getOrCreateConfiguration(target).getFailedTtl();
+        case "function": return getOrCreateConfiguration(target).getFunction();
         case "headerfilterstrategy":
         case "headerFilterStrategy": return getOrCreateConfiguration(target).getHeaderFilterStrategy();
         case "healthcheckconsumerenabled":
@@ -251,6 +256,7 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "maxStalls": return getOrCreateConfiguration(target).getMaxStalls();
         case "operation": return getOrCreateConfiguration(target).getOperation();
         case "password": return getOrCreateConfiguration(target).getPassword();
+        case "protocol": return getOrCreateConfiguration(target).getProtocol();
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return getOrCreateConfiguration(target).getReadinessFailedThreshold();
         case "readinessscheduledthreshold":

@@ -40,6 +40,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedMax": target.getConfiguration().setFailedMax(property(camelContext, int.class, value)); return true;
         case "failedttl":
         case "failedTtl": target.getConfiguration().setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
+        case "function": target.getConfiguration().setFunction(property(camelContext, java.lang.String.class, value)); return true;
         case "greedy": target.setGreedy(property(camelContext, boolean.class, value)); return true;
         case "headerfilterstrategy":
         case "headerFilterStrategy": target.getConfiguration().setHeaderFilterStrategy(property(camelContext, org.apache.camel.spi.HeaderFilterStrategy.class, value)); return true;
@@ -67,6 +68,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "password": target.getConfiguration().setPassword(property(camelContext, java.lang.String.class, value)); return true;
         case "pollstrategy":
         case "pollStrategy": target.setPollStrategy(property(camelContext, org.apache.camel.spi.PollingConsumerPollStrategy.class, value)); return true;
+        case "protocol": target.getConfiguration().setProtocol(property(camelContext, java.lang.String.class, value)); return true;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": target.getConfiguration().setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "readinessscheduledthreshold":
@@ -143,6 +145,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedMax": return int.class;
         case "failedttl":
         case "failedTtl": return java.lang.String.class;
+        case "function": return java.lang.String.class;
         case "greedy": return boolean.class;
         case "headerfilterstrategy":
         case "headerFilterStrategy": return org.apache.camel.spi.HeaderFilterStrategy.class;
@@ -170,6 +173,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "password": return java.lang.String.class;
         case "pollstrategy":
         case "pollStrategy": return org.apache.camel.spi.PollingConsumerPollStrategy.class;
+        case "protocol": return java.lang.String.class;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return java.lang.Integer.class;
         case "readinessscheduledthreshold":
@@ -242,6 +246,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedMax": return target.getConfiguration().getFailedMax();
         case "failedttl":
         case "failedTtl": return target.getConfiguration().getFailedTtl();
+        case "function": return target.getConfiguration().getFunction();
         case "greedy": return target.isGreedy();
         case "headerfilterstrategy":
         case "headerFilterStrategy": return target.getConfiguration().getHeaderFilterStrategy();
@@ -269,6 +274,7 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "password": return target.getConfiguration().getPassword();
         case "pollstrategy":
         case "pollStrategy": return target.getPollStrategy();
+        case "protocol": return target.getConfiguration().getProtocol();
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return target.getConfiguration().getReadinessFailedThreshold();
         case "readinessscheduledthreshold":

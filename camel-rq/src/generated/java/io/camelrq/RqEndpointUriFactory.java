@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(49);
+        Set<String> props = new HashSet<>(51);
         props.add("bridgeErrorHandler");
         props.add("commandTimeout");
         props.add("concurrentConsumers");
@@ -33,6 +33,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("exchangePattern");
         props.add("failedMax");
         props.add("failedTtl");
+        props.add("function");
         props.add("greedy");
         props.add("headerFilterStrategy");
         props.add("heartbeatInterval");
@@ -48,6 +49,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("operation");
         props.add("password");
         props.add("pollStrategy");
+        props.add("protocol");
         props.add("queue");
         props.add("readinessFailedThreshold");
         props.add("readinessScheduledThreshold");

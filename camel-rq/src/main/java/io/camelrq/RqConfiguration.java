@@ -86,6 +86,21 @@ public class RqConfiguration implements Cloneable {
                             + " Only string, number and boolean values are stored, whatever the strategy.")
     private HeaderFilterStrategy headerFilterStrategy;
 
+    @UriParam(label = "common", defaultValue = "camel", enums = "camel,rq",
+              description = "The Redis layout of the queue. camel: camel-rq's own data model (docs/data-model.md)."
+                            + " rq: Python RQ's, so that RQ workers run the jobs a producer enqueues (option function"
+                            + " names the Python function; a List body becomes args, a Map body kwargs) and the"
+                            + " consumer runs jobs that Python enqueued with RQ's JSONSerializer, with RQ's"
+                            + " statuses, registries, results and retries (docs/rq-protocol.md). RQ's keys have no"
+                            + " hash tags, so rq is refused with redisMode=cluster; keyPrefix does not apply to it.")
+    private String protocol = "camel";
+
+    @UriParam(label = "producer",
+              description = "With protocol=rq: the dotted path of the Python function the enqueued job calls, such"
+                            + " as tasks.send_email. Header CamelRqFunction gives it per message when the option"
+                            + " is not set.")
+    private String function;
+
     @UriParam(label = "common", defaultValue = "rq",
               description = "Namespaces every Redis key: keys look like keyPrefix:{queue}:ready, e.g. rq:{email}:ready.")
     private String keyPrefix = "rq";
@@ -141,7 +156,7 @@ public class RqConfiguration implements Cloneable {
 
     @UriParam(label = "producer", defaultValue = "enqueue",
               enums = "enqueue,enqueueAll,stats,requeueFailed,purge,getJob,listFailed,listScheduled,deleteJob,cancel,"
-                      + "pause,resume",
+                      + "pause,resume,result",
               description = "What the producer does: enqueue the message as a job; enqueueAll (one job per element"
                             + " of a collection or array body, in a few round trips; the body becomes the job ids);"
                             + " stats (the body becomes a"
@@ -150,7 +165,9 @@ public class RqConfiguration implements Cloneable {
                             + " (the body becomes a Map describing the job named by CamelRqJobId, or null);"
                             + " listFailed and listScheduled (a page of jobs: CamelRqOffset, CamelRqLimit);"
                             + " deleteJob (any state); cancel (a queued or scheduled job never runs); pause and"
-                            + " resume (consumers stop or restart claiming; producers keep enqueuing).")
+                            + " resume (consumers stop or restart claiming; producers keep enqueuing). With"
+                            + " protocol=rq only enqueue and result (the body becomes the return value of the RQ job"
+                            + " named by CamelRqJobId, header CamelRqJobStatus its status).")
     private String operation = "enqueue";
 
     @UriParam(label = "producer",
@@ -326,6 +343,22 @@ public class RqConfiguration implements Cloneable {
 
     public void setRedisClient(RedisClient redisClient) {
         this.redisClient = redisClient;
+    }
+
+    public String getProtocol() {
+        return protocol;
+    }
+
+    public void setProtocol(String protocol) {
+        this.protocol = protocol;
+    }
+
+    public String getFunction() {
+        return function;
+    }
+
+    public void setFunction(String function) {
+        this.function = function;
     }
 
     public String getKeyPrefix() {

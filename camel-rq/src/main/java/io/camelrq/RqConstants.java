@@ -63,7 +63,7 @@ public final class RqConstants {
     public static final String RETRY_INTERVAL = "CamelRqRetryInterval";
 
     @Metadata(label = "producer", description = "Overrides the operation option for this exchange: enqueue, enqueueAll, stats,"
-            + " requeueFailed, purge, getJob, listFailed, listScheduled, deleteJob, cancel, pause or resume.",
+            + " requeueFailed, purge, getJob, listFailed, listScheduled, deleteJob, cancel, pause, resume or result.",
               javaType = "String")
     public static final String OPERATION = "CamelRqOperation";
 
@@ -88,6 +88,27 @@ public final class RqConstants {
     @Metadata(label = "producer", description = "Set by listFailed and listScheduled: how many jobs the registry"
             + " holds in all.", javaType = "Long")
     public static final String TOTAL = "CamelRqTotal";
+
+    @Metadata(description = "protocol=rq: the dotted path of the Python function of the job. Set by the consumer;"
+            + " read by the producer when option function is not set.", javaType = "String")
+    public static final String FUNCTION = "CamelRqFunction";
+
+    @Metadata(description = "protocol=rq: the job's positional arguments, a List. Set by the consumer; the"
+            + " producer's args when set, else a List body is.", javaType = "java.util.List")
+    public static final String ARGS = "CamelRqArgs";
+
+    @Metadata(description = "protocol=rq: the job's keyword arguments, a Map. Set by the consumer; the producer's"
+            + " kwargs when set, else a Map body is.", javaType = "java.util.Map")
+    public static final String KWARGS = "CamelRqKwargs";
+
+    @Metadata(label = "producer", description = "protocol=rq, set by operation result: the RQ status of the job"
+            + " (queued, started, finished, failed, scheduled), or null when no such job exists.",
+              javaType = "String")
+    public static final String JOB_STATUS = "CamelRqJobStatus";
+
+    @Metadata(label = "producer", description = "protocol=rq, set by operation result for a failed job: its"
+            + " traceback (exc_string of its latest result).", javaType = "String")
+    public static final String EXC_INFO = "CamelRqExcInfo";
 
     private RqConstants() {
     }

@@ -110,6 +110,15 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     private QueueKeys keys;
 
     private volatile JobStore store;
+    /** protocol=rq: Python RQ's layout instead of camel-rq's (see docs/rq-protocol.md). */
+    private boolean rqProtocol;
+    /** protocol=rq: the retry_intervals the producer stores with each job (from retryInterval); null for none. */
+    private java.util.List<Long> rqRetryIntervals;
+    /** protocol=rq: the timeout field the producer stores (jobTimeout, else RQ's 180 s). */
+    private int rqTimeoutSeconds;
+    private volatile io.camelrq.rq.RqStore rqStore;
+    // the same Jackson set-up as the camel protocol's JobCodec, so a value writes the same on both protocols
+    private final io.camelrq.rq.RqData rqData = new io.camelrq.rq.RqData(new ObjectMapper().findAndRegisterModules());
     private final JobMetrics metrics = new JobMetrics();
     /** What the depth attributes and the dev console show: one stats read per 2 s at most, never waited for. */
     private final DepthCache depthCache = new DepthCache(() -> store().stats(), () -> store().isPaused(), 2_000);
@@ -190,6 +199,64 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
             }
         }
         validateConnectionOptions(c);
+        validateProtocol(c, uriOptions);
+    }
+
+    /**
+     * protocol=rq: RQ's layout has no hash tags (cluster refused), stores only retries_left and
+     * retry_intervals in whole seconds, and its producer knows only enqueue and result.
+     */
+    private void validateProtocol(RqConfiguration c, java.util.Set<String> uriOptions) {
+        String protocol = c.getProtocol() == null ? "" : c.getProtocol().trim().toLowerCase(java.util.Locale.ROOT);
+        switch (protocol) {
+            case "camel" -> rqProtocol = false;
+            case "rq" -> rqProtocol = true;
+            default -> throw new IllegalArgumentException("Invalid value for option protocol: '" + c.getProtocol()
+                                                          + "' (expected camel or rq)");
+        }
+        if (!rqProtocol) {
+            if (operation == RqOperation.RESULT) {
+                throw new IllegalArgumentException("Option operation=result reads an RQ job's result: it needs"
+                                                   + " protocol=rq");
+            }
+            return;
+        }
+        if (redisMode == RedisMode.CLUSTER) {
+            throw new IllegalArgumentException("Option protocol=rq cannot be used with redisMode=cluster: Python RQ's"
+                                               + " keys (rq:queue:<name>, rq:job:<id>, rq:wip:<name>, ...) have no"
+                                               + " hash tags, so one transition's keys would live on different"
+                                               + " shards. Use a standalone or Sentinel Redis for protocol=rq.");
+        }
+        if (operation != RqOperation.ENQUEUE && operation != RqOperation.RESULT) {
+            throw new IllegalArgumentException("Option operation=" + operation.optionValue() + " is not available with"
+                                               + " protocol=rq (only enqueue and result)");
+        }
+        for (String option : new String[] { "retryBackoff", "retryMultiplier", "retryMaxInterval", "retryJitter" }) {
+            if (uriOptions.contains(option)) {
+                throw new IllegalArgumentException("Option " + option + " does not apply with protocol=rq: an RQ job"
+                                                   + " stores only retries_left (retryMax) and retry_intervals"
+                                                   + " (retryInterval)");
+            }
+        }
+        rqRetryIntervals = rqIntervals(jobRetrySpec, "option retryInterval");
+        rqTimeoutSeconds = jobTimeout == null ? io.camelrq.rq.RqStore.DEFAULT_TIMEOUT
+                : (int) Math.max(1, (jobTimeout.toMillis() + 999) / 1000);
+    }
+
+    /** retry_intervals of an RQ job: whole seconds, as RQ's Retry takes them; null when none is given. */
+    static java.util.List<Long> rqIntervals(RetrySpec spec, String source) {
+        if (spec.intervals() == null || spec.intervals().isEmpty()) {
+            return null;
+        }
+        java.util.List<Long> seconds = new java.util.ArrayList<>();
+        for (Duration interval : spec.intervals()) {
+            if (interval.toMillis() % 1000 != 0) {
+                throw new IllegalArgumentException("Invalid value for " + source + ": " + interval + " is not a whole"
+                                                   + " number of seconds, and RQ's retry_intervals holds seconds");
+            }
+            seconds.add(interval.toSeconds());
+        }
+        return seconds;
     }
 
     /** Parses a duration option, warning when its bare number was probably meant as milliseconds. */
@@ -304,11 +371,17 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
 
     @Override
     public Producer createProducer() {
-        return new RqProducer(this);
+        return rqProtocol ? new RqProtocolProducer(this) : new RqProducer(this);
     }
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
+        if (rqProtocol) {
+            RqProtocolConsumer consumer = new RqProtocolConsumer(this, processor);
+            consumer.setMaxMessagesPerPoll(configuration.getMaxMessagesPerPoll());
+            configureConsumer(consumer);
+            return consumer;
+        }
         RqConsumer consumer = new RqConsumer(this, processor);
         consumer.setMaxMessagesPerPoll(configuration.getMaxMessagesPerPoll());
         configureConsumer(consumer);
@@ -330,6 +403,38 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
         return current;
     }
 
+    /** protocol=rq: the queue's RQ store, connecting on first use (bytes: RQ's data is zlib-compressed). */
+    io.camelrq.rq.RqStore rqStore() {
+        io.camelrq.rq.RqStore current = rqStore;
+        if (current == null) {
+            synchronized (this) {
+                current = rqStore;
+                if (current == null) {
+                    current = new io.camelrq.rq.RqStore(connections().sharedBinary(), new io.camelrq.rq.RqKeys(queue),
+                            new ObjectMapper());
+                    rqStore = current;
+                }
+            }
+        }
+        return current;
+    }
+
+    boolean isRqProtocol() {
+        return rqProtocol;
+    }
+
+    io.camelrq.rq.RqData rqData() {
+        return rqData;
+    }
+
+    java.util.List<Long> rqRetryIntervals() {
+        return rqRetryIntervals;
+    }
+
+    int rqTimeoutSeconds() {
+        return rqTimeoutSeconds;
+    }
+
     RedisConnections connections() {
         return ((RqComponent) getComponent()).connectionsFor(configuration, redisMode, commandTimeout);
     }
@@ -337,6 +442,7 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     @Override
     protected void doStop() throws Exception {
         store = null;
+        rqStore = null;
         super.doStop();
     }
 
@@ -418,6 +524,7 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     @ManagedOperation(description = "Reads the depths from Redis now (waits up to commandTimeout); returns them with"
                                     + " paused and readAt")
     public java.util.Map<String, Object> refreshDepths() {
+        camelProtocolOnly("refreshDepths");
         DepthCache.Snapshot snapshot = await(depthCache.refresh());
         if (snapshot.error() != null) {
             throw new IllegalStateException("Queue " + queue + ": could not read the depths: "
@@ -462,22 +569,37 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
 
     @ManagedOperation(description = "Moves every failed job back to ready; returns how many")
     public long requeueFailed() {
+        camelProtocolOnly("requeueFailed");
         return await(store().requeueAllFailed(), RqOperation.REQUEUE_FAILED);
     }
 
     @ManagedOperation(description = "Deletes every job of the queue in every state; returns how many")
     public long purge() {
+        camelProtocolOnly("purge");
         return await(store().purge(), RqOperation.PURGE);
     }
 
     @ManagedOperation(description = "Consumers stop claiming from this queue; producers keep enqueuing")
     public boolean pauseQueue() {
+        camelProtocolOnly("pauseQueue");
         return await(store().pause());
     }
 
     @ManagedOperation(description = "Consumers claim from this queue again")
     public boolean resumeQueue() {
+        camelProtocolOnly("resumeQueue");
         return await(store().resume());
+    }
+
+    /**
+     * The JMX operations act on camel-rq's own keys; on a protocol=rq endpoint they would report or change a
+     * queue that does not exist, so they say so instead (rq info and rq requeue act on RQ's keys).
+     */
+    private void camelProtocolOnly(String operation) {
+        if (rqProtocol) {
+            throw new IllegalStateException("Queue " + queue + ": " + operation + " acts on camel-rq's keys, and this"
+                                            + " endpoint has protocol=rq: use RQ's tools (rq info, rq requeue)");
+        }
     }
 
     /** For JMX and the dev console: a failure becomes a runtime exception the caller can show. */

@@ -84,6 +84,14 @@ public enum RqOperation {
         CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
             return producer.resume(exchange);
         }
+    },
+    /** protocol=rq only (RqProtocolProducer): the result of an RQ job. */
+    RESULT("result") {
+        @Override
+        CompletableFuture<Void> execute(RqProducer producer, Exchange exchange) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "Operation result reads an RQ job's result: it needs protocol=rq"));
+        }
     };
 
     private final String optionValue;

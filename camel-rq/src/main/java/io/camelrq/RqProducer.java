@@ -280,7 +280,8 @@ public class RqProducer extends DefaultProducer {
         }
     }
 
-    private static long runAtMillis(Message message) {
+    /** Header CamelRqRunAt as epoch millis, or -1 when absent; shared with RqProtocolProducer. */
+    static long runAtMillis(Message message) {
         Object runAt = message.getHeader(RqConstants.RUN_AT);
         if (runAt == null) {
             return -1;
@@ -304,11 +305,16 @@ public class RqProducer extends DefaultProducer {
     }
 
     private long delayMillis(Message message) {
+        return delayMillis(message, endpoint.jobDelay());
+    }
+
+    /** Header CamelRqDelay, else option jobDelay, in millis; -1 when neither is set. */
+    static long delayMillis(Message message, Duration jobDelay) {
         Object delay = message.getHeader(RqConstants.DELAY);
         if (delay != null) {
             return toDuration(delay, "header " + RqConstants.DELAY).toMillis();
         }
-        return endpoint.jobDelay() == null ? -1 : endpoint.jobDelay().toMillis();
+        return jobDelay == null ? -1 : jobDelay.toMillis();
     }
 
     /** A duration from a header: a Duration, a number of seconds, or text such as 500ms or 2m. */

@@ -25,7 +25,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
  * caller can tell a failing script from an outage; connection failures, timeouts and "cannot serve right
  * now" replies ({@link #SERVER_UNAVAILABLE}) pass through unchanged.
  */
-final class LuaScript {
+public final class LuaScript {
 
     /**
      * Error codes that say the server cannot run anything right now, not that the script failed: loading its
@@ -45,13 +45,26 @@ final class LuaScript {
         this.sha = sha1Hex(source);
     }
 
-    static LuaScript load(String name) {
+    /** @param name the script's path under {@code io/camelrq/lua/}, without {@code .lua}: "ack", "rq/claim" */
+    public static LuaScript load(String name) {
+        return new LuaScript(name, read(name));
+    }
+
+    /**
+     * A script preceded by a shared file of helper functions, e.g. the time formatting of the RQ scripts:
+     * Redis has no include, and each script must stay one atomic call, so the helpers are sent with it.
+     */
+    public static LuaScript load(String name, String prelude) {
+        return new LuaScript(name, read(prelude) + "\n" + read(name));
+    }
+
+    private static String read(String name) {
         String path = "/io/camelrq/lua/" + name + ".lua";
         try (InputStream in = LuaScript.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("Lua script missing from the classpath: " + path);
             }
-            return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read Lua script " + path, e);
         }
@@ -67,6 +80,13 @@ final class LuaScript {
 
     <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, ScriptOutputType type,
             String[] keys, String... args) {
+        return execute(redis, type, keys, args);
+    }
+
+    /** Runs the script on a connection of any codec: text for camel-rq's own keys, bytes for RQ's. */
+    @SafeVarargs
+    public final <K, V, T> CompletableFuture<T> execute(RedisClusterAsyncCommands<K, V> redis, ScriptOutputType type,
+            K[] keys, V... args) {
         CompletableFuture<T> bySha = redis.<T> evalsha(sha, type, keys, args).toCompletableFuture();
         return bySha.exceptionallyCompose(error -> {
             Throwable cause = unwrap(error);

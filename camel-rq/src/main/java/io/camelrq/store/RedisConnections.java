@@ -54,6 +54,11 @@ public final class RedisConnections implements AutoCloseable {
     /** The server, for diagnosing a refused connect; null for a cluster or an application's own client. */
     private final RedisURI uri;
     private volatile StatefulConnection<String, String> shared;
+    /** For protocol=rq: RQ stores zlib-compressed bytes in its hashes, which a text codec would mangle. */
+    private volatile StatefulConnection<String, byte[]> sharedBinary;
+    /** Text keys (RQ's keys are ASCII names), raw byte values. */
+    public static final io.lettuce.core.codec.RedisCodec<String, byte[]> BINARY_VALUES =
+            io.lettuce.core.codec.RedisCodec.of(StringCodec.UTF8, io.lettuce.core.codec.ByteArrayCodec.INSTANCE);
 
     private RedisConnections(AbstractRedisClient client, boolean ownsClient, Duration commandTimeout, RedisURI uri) {
         this.client = client;
@@ -321,6 +326,54 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
+     * The shared connection with byte values (protocol=rq), connecting on first use like {@link #shared()}.
+     * Standalone and Sentinel only: protocol=rq is refused on a cluster (RQ's keys have no hash tags).
+     */
+    public StatefulConnection<String, byte[]> sharedBinary() {
+        StatefulConnection<String, byte[]> connection = sharedBinary;
+        if (connection == null || isGone(connection)) {
+            synchronized (this) {
+                connection = sharedBinary;
+                if (connection == null || isGone(connection)) {
+                    if (connection != null) {
+                        connection.close();
+                    }
+                    if (client instanceof RedisClusterClient) {
+                        throw new IllegalStateException("protocol=rq does not run on a Redis Cluster");
+                    }
+                    try {
+                        connection = uri != null && !uri.getSentinels().isEmpty()
+                                ? MasterReplica.connect((RedisClient) client, BINARY_VALUES, uri)
+                                : ((RedisClient) client).connect(BINARY_VALUES);
+                    } catch (RedisConnectionException e) {
+                        // the text connection's connect says why (TLS, login); let it explain this failure too
+                        shared();
+                        throw e;
+                    }
+                    connection.setTimeout(commandTimeout);
+                    sharedBinary = connection;
+                }
+            }
+        }
+        return connection;
+    }
+
+    /**
+     * A new connection with byte values for blocking commands that may wait up to {@code longestBlock}
+     * (protocol=rq's idle wait on a queue list).
+     */
+    public StatefulConnection<String, byte[]> openBinaryBlocking(Duration longestBlock) {
+        if (client instanceof RedisClusterClient) {
+            throw new IllegalStateException("protocol=rq does not run on a Redis Cluster");
+        }
+        StatefulConnection<String, byte[]> connection = uri != null && !uri.getSentinels().isEmpty()
+                ? MasterReplica.connect((RedisClient) client, BINARY_VALUES, uri)
+                : ((RedisClient) client).connect(BINARY_VALUES);
+        connection.setTimeout(commandTimeout.plus(longestBlock));
+        return connection;
+    }
+
+    /**
      * Connects ({@code toEveryMaster}: on a cluster, opens the node connections to every master too); a
      * failed connect says why: a failed TLS handshake says so, and a refused login names Redis's
      * own answer. When the login is refused during Lettuce's
@@ -438,7 +491,7 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /** Closed, or dropped by a client that does not reconnect (an application's client may be set up so). */
-    private static boolean isGone(StatefulConnection<String, String> connection) {
+    private static boolean isGone(StatefulConnection<String, ?> connection) {
         if (connection instanceof RedisChannelHandler<?, ?> handler && handler.isClosed()) {
             return true;
         }
@@ -458,6 +511,10 @@ public final class RedisConnections implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (sharedBinary != null) {
+            sharedBinary.close();
+            sharedBinary = null;
+        }
         if (shared != null) {
             shared.close();
             shared = null;
