@@ -1,6 +1,7 @@
 """Drives and inspects Python RQ 1.13 for camel-rq's protocol=rq tests, through RQ's own API.
 
     rq_tool.py URL enqueue QUEUE FUNCTION ARGS_JSON KWARGS_JSON [RETRY_MAX INTERVALS_JSON]  -> prints the job id
+    rq_tool.py URL enqueue-meta QUEUE FUNCTION META_JSON                                    -> prints the job id
     rq_tool.py URL inspect QUEUE JOB_ID                                                     -> prints JSON
     rq_tool.py URL interval INTERVALS_JSON RETRIES_LEFT                                     -> RQ's get_retry_interval
     rq_tool.py URL enqueue-many QUEUE PREFIX COUNT DELAY_SECONDS  -> COUNT jobs camel_tasks.mark(PREFIX<i>), each
@@ -27,6 +28,10 @@ def main():
             options['retry'] = Retry(max=int(sys.argv[7]), interval=json.loads(sys.argv[8]))
         job = queue.enqueue(sys.argv[4], *args, **kwargs, **options)
         print(job.id)
+    elif command == 'enqueue-meta':
+        queue = Queue(sys.argv[3], connection=redis, serializer=JSONSerializer)
+        job = queue.enqueue(sys.argv[4], meta=json.loads(sys.argv[5]))
+        print(job.id)
     elif command == 'inspect':
         queue = Queue(sys.argv[3], connection=redis, serializer=JSONSerializer)
         job = Job.fetch(sys.argv[4], connection=redis, serializer=JSONSerializer)
@@ -47,6 +52,9 @@ def main():
             'started_at': str(job.started_at),
             'ended_at': str(job.ended_at),
             'enqueued_at': str(job.enqueued_at),
+            'meta': job.meta,
+            'result_ttl': job.result_ttl,
+            'failure_ttl': job.failure_ttl,
             'queued': queue.count,
             'started': queue.started_job_registry.count,
             'finished': queue.finished_job_registry.count,

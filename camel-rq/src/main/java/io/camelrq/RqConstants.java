@@ -101,6 +101,20 @@ public final class RqConstants {
             + " kwargs when set, else a Map body is.", javaType = "java.util.Map")
     public static final String KWARGS = "CamelRqKwargs";
 
+    @Metadata(description = "protocol=rq: the job's meta, a Map (RQ's job.meta). Set by the consumer when the job"
+            + " has one; stored by the producer.", javaType = "java.util.Map")
+    public static final String META = "CamelRqMeta";
+
+    @Metadata(description = "protocol=rq, producer: how long RQ keeps the job and its result once it finished"
+            + " (RQ's result_ttl): a duration, bare numbers in seconds, or -1 for ever. Unset: RQ's default, 500 s.",
+            javaType = "String")
+    public static final String RESULT_TTL = "CamelRqResultTtl";
+
+    @Metadata(description = "protocol=rq, producer: how long RQ keeps the job once it failed for good (RQ's"
+            + " failure_ttl): a duration, bare numbers in seconds, or -1 for ever. Unset: RQ's default, 1 year.",
+            javaType = "String")
+    public static final String FAILURE_TTL = "CamelRqFailureTtl";
+
     @Metadata(label = "producer", description = "protocol=rq, set by operation result: the RQ status of the job"
             + " (queued, started, finished, failed, scheduled), or null when no such job exists.",
               javaType = "String")

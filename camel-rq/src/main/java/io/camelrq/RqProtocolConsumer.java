@@ -199,9 +199,11 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
         if (problem == null && job.origin() == null) {
             problem = "The job hash has no origin field (RQ requires it: the name of the job's queue)";
         }
+        Map<String, Object> meta = null;
         if (problem == null) {
             try {
                 call = endpoint.rqData().decode(job.data());
+                meta = job.meta() == null ? null : endpoint.rqData().decodeMeta(job.meta());
             } catch (RqDataException e) {
                 problem = e.getMessage();
             }
@@ -227,6 +229,9 @@ public class RqProtocolConsumer extends ScheduledPollConsumer {
             in.setHeader(RqConstants.QUEUE, endpoint.getQueue());
             if (job.retriesLeft() != null) {
                 in.setHeader(RqConstants.RETRIES_LEFT, job.retriesLeft());
+            }
+            if (meta != null) {
+                in.setHeader(RqConstants.META, meta);
             }
             Long enqueuedAt = epochMillis(job.enqueuedAt());
             if (enqueuedAt != null) {

@@ -84,14 +84,37 @@ public class RqProtocolProducer extends DefaultProducer {
         long runAtMs = RqProducer.runAtMillis(message);
         long delayMs = runAtMs >= 0 ? -1 : RqProducer.delayMillis(message, endpoint.jobDelay());
         String jobId = id;
+        Object meta = message.getHeader(RqConstants.META);
+        if (meta != null && !(meta instanceof Map)) {
+            throw new IllegalArgumentException("Invalid header " + RqConstants.META + ": RQ's meta is a dict, so a Map,"
+                                               + " not a " + meta.getClass().getName());
+        }
         return endpoint.rqStore().enqueue(id, data, description(call), endpoint.rqTimeoutSeconds(), retriesLeft,
-                retriesLeft == null ? null : intervals, delayMs, runAtMs).thenAccept(stored -> {
+                retriesLeft == null ? null : intervals, delayMs, runAtMs, ttlSeconds(message, RqConstants.RESULT_TTL),
+                ttlSeconds(message, RqConstants.FAILURE_TTL),
+                meta == null ? null : endpoint.rqData().encodeMeta((Map<?, ?>) meta)).thenAccept(stored -> {
                     message.setHeader(RqConstants.JOB_ID, jobId);
                     message.setHeader(RqConstants.ENQUEUED, stored);
                     if (stored) {
                         endpoint.metrics().enqueued(1);
                     }
                 });
+    }
+
+    /** A TTL header in whole seconds as RQ stores it: -1 for ever, else a duration (bare numbers are seconds); null if unset. */
+    private static Long ttlSeconds(Message message, String header) {
+        String value = message.getHeader(header, String.class);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (value.trim().equals("-1")) {
+            return -1L;
+        }
+        java.time.Duration ttl = io.camelrq.retry.Durations.parse(value, "header " + header);
+        if (ttl.toMillis() % 1000 != 0) {
+            throw new IllegalArgumentException("Invalid header " + header + ": '" + value + "' (RQ keeps whole seconds)");
+        }
+        return ttl.toSeconds();
     }
 
     /** The function, args and kwargs of the job, from the option, the headers and the body. */

@@ -168,6 +168,54 @@ class RqProtocolTest extends RqTestSupport {
     }
 
     @Test
+    void metaAndTtlsTravelBothWays() throws Exception {
+        // Camel -> RQ: the headers become RQ's meta, result_ttl and failure_ttl, as RQ's own Job reads them
+        Exchange sent = template.send(rq("function=camel_tasks.add"), e -> {
+            e.getMessage().setBody(List.of(1, 2));
+            e.getMessage().setHeader(RqConstants.META, Map.of("tenant", "acme", "n", 3));
+            e.getMessage().setHeader(RqConstants.RESULT_TTL, "60");
+            e.getMessage().setHeader(RqConstants.FAILURE_TTL, "2h");
+        });
+        assertThat(sent.getException()).isNull();
+        JsonNode stored = inspect(sent.getMessage().getHeader(RqConstants.JOB_ID, String.class));
+        assertThat(stored.get("meta")).isEqualTo(JSON.readTree("{\"tenant\": \"acme\", \"n\": 3}"));
+        assertThat(stored.get("result_ttl").asInt()).isEqualTo(60);
+        assertThat(stored.get("failure_ttl").asInt()).isEqualTo(7200);
+        Exchange forever = template.send(rq("function=camel_tasks.add"), e -> {
+            e.getMessage().setBody(List.of(1, 2));
+            e.getMessage().setHeader(RqConstants.RESULT_TTL, -1);
+        });
+        assertThat(inspect(forever.getMessage().getHeader(RqConstants.JOB_ID, String.class)).get("result_ttl").asInt())
+                .isEqualTo(-1);
+        Exchange badMeta = template.send(rq("function=camel_tasks.add"), e -> {
+            e.getMessage().setBody(List.of(1, 2));
+            e.getMessage().setHeader(RqConstants.META, "tenant=acme");
+        });
+        assertThat(badMeta.getException()).hasMessageContaining("Invalid header " + RqConstants.META);
+        Exchange badTtl = template.send(rq("function=camel_tasks.add"), e -> {
+            e.getMessage().setBody(List.of(1, 2));
+            e.getMessage().setHeader(RqConstants.RESULT_TTL, "500ms");
+        });
+        assertThat(badTtl.getException()).hasMessageContaining("Invalid header " + RqConstants.RESULT_TTL);
+        redisCli.del("rq:queue:" + queue); // the Camel route below must see only Python's job
+
+        // RQ -> Camel: a job's meta reaches the route as a Map
+        List<Exchange> received = new CopyOnWriteArrayList<>();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(rq("")).routeId("meta").process(e -> received.add(e.copy()));
+            }
+        });
+        String id = python.tool("enqueue-meta", queue, "billing.charge", "{\"tenant\": \"globex\", \"tags\": [\"a\"]}")
+                .trim().lines().reduce((a, b) -> b).orElseThrow();
+        await().atMost(LONG).until(() -> received.size() == 1);
+        assertThat(received.get(0).getMessage().getHeader(RqConstants.META))
+                .isEqualTo(Map.of("tenant", "globex", "tags", List.of("a")));
+        assertThat(received.get(0).getMessage().getHeader(RqConstants.JOB_ID)).isEqualTo(id);
+    }
+
+    @Test
     void pythonEnqueuesAndCamelRunsTheJobWithRqsBookkeeping() throws Exception {
         List<Exchange> received = new CopyOnWriteArrayList<>();
         context.addRoutes(new RouteBuilder() {

@@ -102,6 +102,40 @@ public final class RqData {
         return new RqCall(root.get(0).asText(), argList, kwargMap);
     }
 
+    /** A job's meta as RQ's JSONSerializer stores it: the JSON of the map, uncompressed (RQ compresses only data). */
+    public byte[] encodeMeta(Map<?, ?> meta) {
+        try {
+            return mapper.writeValueAsBytes(meta);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("The job's meta cannot be written as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * A job's meta as stored by RQ's JSONSerializer.
+     *
+     * @throws RqDataException when it is not the JSON of an object (a pickled meta, for one)
+     */
+    public Map<String, Object> decodeMeta(byte[] meta) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(meta);
+        } catch (java.io.IOException e) {
+            throw new RqDataException("The job's meta is not JSON (RQ's JSONSerializer): "
+                                      + abbreviate(new String(meta, StandardCharsets.UTF_8)), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new RqDataException("The job's meta is not a JSON object: "
+                                      + abbreviate(new String(meta, StandardCharsets.UTF_8)));
+        }
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            map.put(entry.getKey(), mapper.convertValue(entry.getValue(), Object.class));
+        }
+        return map;
+    }
+
     /** A return value as the results stream holds it: base64 of its JSON; empty for null (RQ's None). */
     public String encodeResult(Object value) {
         if (value == null) {

@@ -72,10 +72,15 @@ public final class RqStore {
      * @param retryIntervals whole seconds; null or empty for none
      * @param delayMs        due this long after now (RQ's enqueue_in), or -1
      * @param runAtMs        due at this epoch millis (RQ's enqueue_at; wins over delayMs), or -1
+     * @param resultTtl      seconds RQ keeps the job and its result after it finished (-1 for ever), or null
+     *                       for RQ's default
+     * @param failureTtl     seconds RQ keeps a failed job (-1 for ever), or null for RQ's default
+     * @param meta           the job's meta as RQ's JSONSerializer stores it ({@link RqData#encodeMeta}), or null
      * @return true, or false when a job hash with that id exists already (nothing written)
      */
     public CompletableFuture<Boolean> enqueue(String id, byte[] data, String description, int timeoutSeconds,
-            Integer retriesLeft, List<Long> retryIntervals, long delayMs, long runAtMs) {
+            Integer retriesLeft, List<Long> retryIntervals, long delayMs, long runAtMs, Long resultTtl, Long failureTtl,
+            byte[] meta) {
         String intervals = "";
         if (retryIntervals != null && !retryIntervals.isEmpty()) {
             intervals = mapper.createArrayNode().addAll(
@@ -86,7 +91,9 @@ public final class RqStore {
                 bytes(id), data, bytes(description), bytes(keys.queue()), bytes(Integer.toString(timeoutSeconds)),
                 bytes(retriesLeft == null ? "" : retriesLeft.toString()), bytes(intervals),
                 bytes(runAtMs < 0 && delayMs >= 0 ? Long.toString(delayMs) : ""),
-                bytes(runAtMs >= 0 ? Long.toString(runAtMs / 1000) : ""));
+                bytes(runAtMs >= 0 ? Long.toString(runAtMs / 1000) : ""),
+                bytes(resultTtl == null ? "" : resultTtl.toString()), bytes(failureTtl == null ? "" : failureTtl.toString()),
+                meta == null ? new byte[0] : meta);
         return done.thenApply(flag -> flag == 1L);
     }
 
@@ -117,7 +124,11 @@ public final class RqStore {
         }
         return new RqClaimedJob(id, (byte[]) reply.get(1), blankToNull(text(reply.get(5))),
                 blankToNull(text(reply.get(6))), integerOrNull(text(reply.get(3))), intervals,
-                longOrNull(text(reply.get(7))), longOrNull(text(reply.get(8))), problem);
+                longOrNull(text(reply.get(7))), longOrNull(text(reply.get(8))), metaOrNull(reply.get(9)), problem);
+    }
+
+    private static byte[] metaOrNull(Object field) {
+        return field instanceof byte[] meta && meta.length > 0 ? meta : null;
     }
 
     /**

@@ -13,7 +13,7 @@
 -- the two cannot lose the job, unlike RQ's own pop-then-pipeline.
 --
 -- Returns {} when the list is empty, else {id, data, timeout, retries_left,
--- retry_intervals, origin, enqueued_at, result_ttl, failure_ttl}, absent
+-- retry_intervals, origin, enqueued_at, result_ttl, failure_ttl, meta}, absent
 -- fields as ''. Ids whose hash is gone (expired, deleted) are skipped, as
 -- RQ's dequeue skips them; at most 100 per call.
 
@@ -33,8 +33,8 @@ for _ = 1, 100 do
   local jobKey = 'rq:job:' .. id
   if redis.call('EXISTS', jobKey) == 1 then
     local f = redis.call('HMGET', jobKey, 'data', 'timeout', 'retries_left', 'retry_intervals', 'origin',
-      'enqueued_at', 'result_ttl', 'failure_ttl')
-    for i = 1, 8 do
+      'enqueued_at', 'result_ttl', 'failure_ttl', 'meta')
+    for i = 1, 9 do
       if not f[i] then f[i] = '' end
     end
     -- RQ: a job's timeout is whole seconds, -1 for none; the started entry
@@ -47,7 +47,7 @@ for _ = 1, 100 do
     redis.call('HSET', jobKey, 'status', 'started', 'started_at', now, 'last_heartbeat', now,
       'worker_name', worker)
     redis.call('ZADD', wipKey, sec + ttl, id)
-    return {id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]}
+    return {id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]}
   end
 end
 return {}

@@ -17,6 +17,9 @@
 -- ARGV[7] retry_intervals as a JSON list, or '' for none
 -- ARGV[8] delay in ms from now (Redis clock), or ''
 -- ARGV[9] due time in epoch seconds, or '' (wins over ARGV[8])
+-- ARGV[10] result_ttl in seconds (-1: kept for ever), or '' for RQ's default
+-- ARGV[11] failure_ttl in seconds (-1: kept for ever), or '' for RQ's default
+-- ARGV[12] meta: JSON of an object, as RQ's JSONSerializer dumps it, or ''
 --
 -- Returns 1, or 0 when a job hash with that id exists already: nothing is
 -- written then (RQ would overwrite it; camel-rq keeps an enqueue with a
@@ -27,6 +30,13 @@ local delayMs, dueAt = tonumber(ARGV[8]), tonumber(ARGV[9])
 if (ARGV[8] ~= '' and (not delayMs or delayMs < 0)) or (ARGV[9] ~= '' and (not dueAt or dueAt < 0)) then
   return redis.error_reply('ERR rq/enqueue: delay ms and due time must be numbers >= 0, got '
     .. ARGV[8] .. ', ' .. ARGV[9])
+end
+for i = 10, 11 do
+  local ttl = tonumber(ARGV[i])
+  if ARGV[i] ~= '' and (not ttl or ttl < -1 or ttl ~= math.floor(ttl)) then
+    return redis.error_reply('ERR rq/enqueue: result_ttl and failure_ttl must be whole seconds >= -1, got '
+      .. ARGV[10] .. ', ' .. ARGV[11])
+  end
 end
 if jobKey ~= 'rq:job:' .. ARGV[1] or queueKey ~= 'rq:queue:' .. ARGV[4] then
   return redis.error_reply('ERR rq/enqueue: keys ' .. jobKey .. ', ' .. queueKey
@@ -63,6 +73,13 @@ end
 if ARGV[7] ~= '' then
   fields[#fields + 1] = 'retry_intervals'
   fields[#fields + 1] = ARGV[7]
+end
+local optional = {[10] = 'result_ttl', [11] = 'failure_ttl', [12] = 'meta'}
+for i = 10, 12 do
+  if ARGV[i] ~= '' then
+    fields[#fields + 1] = optional[i]
+    fields[#fields + 1] = ARGV[i]
+  end
 end
 if not dueAt then
   fields[#fields + 1] = 'enqueued_at'
