@@ -1,9 +1,5 @@
 package io.camelrq;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-
 import io.camelrq.testsupport.RedisServer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
@@ -22,7 +18,7 @@ class RefusalLoggingTest {
     void aWrongPasswordIsLoggedOnceNotOnEveryPoll() throws Exception {
         try (RedisServer redis = RedisServer.builder().start()) {
             redis.call("CONFIG", "SET", "requirepass", "right");
-            String log = captureStderr(() -> {
+            String log = CapturedStderr.of(() -> {
                 try (CamelContext context = new DefaultCamelContext()) {
                     RqComponent rq = new RqComponent();
                     rq.getConfiguration().setRedisUrl("redis://:wrong@" + redis.host() + ":" + redis.port());
@@ -42,24 +38,5 @@ class RefusalLoggingTest {
             assertThat(log).contains("WRONGPASS").doesNotContain("wrong@");
             redis.kill(); // a graceful SHUTDOWN would need the password
         }
-    }
-
-    private static String captureStderr(ThrowingRunnable body) throws Exception {
-        PrintStream original = System.err;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setErr(original);
-        }
-        String captured = bytes.toString(StandardCharsets.UTF_8);
-        original.print(captured);
-        return captured;
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
     }
 }

@@ -1,8 +1,5 @@
 package io.camelrq;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -64,28 +61,9 @@ class RetryLoggingTest extends RqTestSupport {
                         .throwException(new IllegalStateException("partner API down"));
             }
         });
-        return captureStderr(() -> {
+        return CapturedStderr.of(() -> {
             template.sendBodyAndHeader("rq:" + queue, "job", RqConstants.JOB_ID, jobId);
             await().atMost(Duration.ofSeconds(15)).until(() -> stats().get("failed") == 1L);
         });
-    }
-
-    private static String captureStderr(ThrowingRunnable body) throws Exception {
-        PrintStream original = System.err;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setErr(original);
-        }
-        String captured = bytes.toString(StandardCharsets.UTF_8);
-        original.print(captured);
-        return captured;
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
     }
 }

@@ -65,3 +65,18 @@ local function rq_owned(jobKey, wipKey, id, worker)
   local f = redis.call('HMGET', jobKey, 'status', 'worker_name')
   return f[1] == 'started' and f[2] == worker and redis.call('ZSCORE', wipKey, id) ~= false
 end
+
+-- RQ's Job.retry after retries_left went down: with an interval the job waits
+-- in the scheduled registry (status scheduled, scored by its due second),
+-- without one it goes back to the end of its queue. Shared by rq/retry and
+-- rq/clean_registries, which retry a job the same way.
+local function rq_put_back(jobKey, id, queueKey, queuesKey, scheduledKey, interval, sec, now)
+  redis.call('SADD', queuesKey, queueKey)
+  if interval > 0 then
+    redis.call('HSET', jobKey, 'status', 'scheduled')
+    redis.call('ZADD', scheduledKey, sec + interval, id)
+  else
+    redis.call('HSET', jobKey, 'status', 'queued', 'enqueued_at', now)
+    redis.call('RPUSH', queueKey, id)
+  end
+end

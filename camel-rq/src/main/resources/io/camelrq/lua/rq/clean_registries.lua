@@ -60,14 +60,7 @@ for _, id in ipairs(expired) do
         interval = math.ceil(intervals)
       end
       redis.call('HSET', jobKey, 'retries_left', left - 1)
-      redis.call('SADD', queuesKey, queueKey)
-      if interval > 0 then
-        redis.call('HSET', jobKey, 'status', 'scheduled')
-        redis.call('ZADD', scheduledKey, sec + interval, id)
-      else
-        redis.call('HSET', jobKey, 'status', 'queued', 'enqueued_at', now)
-        redis.call('RPUSH', queueKey, id)
-      end
+      rq_put_back(jobKey, id, queueKey, queuesKey, scheduledKey, interval, sec, now)
     else
       local ttl = tonumber(f[3])
       if not ttl or (ttl < 1 and ttl ~= -1) then ttl = defaultFailureTtl end

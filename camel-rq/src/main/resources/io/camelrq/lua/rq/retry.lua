@@ -39,12 +39,5 @@ local sec, usec = rq_now()
 local now = rq_format(sec, usec)
 redis.call('ZREM', wipKey, id)
 redis.call('HSET', jobKey, 'retries_left', left - 1, 'ended_at', now)
-redis.call('SADD', queuesKey, queueKey)
-if interval > 0 then
-  redis.call('HSET', jobKey, 'status', 'scheduled')
-  redis.call('ZADD', scheduledKey, sec + interval, id)
-else
-  redis.call('HSET', jobKey, 'status', 'queued', 'enqueued_at', now)
-  redis.call('RPUSH', queueKey, id)
-end
+rq_put_back(jobKey, id, queueKey, queuesKey, scheduledKey, interval, sec, now)
 return 1
