@@ -213,6 +213,25 @@ public class RqComponent extends HealthCheckComponent implements SSLContextParam
         }
     }
 
+    /**
+     * The store of one queue on this component's Redis, with its options (redisUrl, login, TLS, redisMode),
+     * for tools that read and act on queues without a route of their own, such as camel-rq-dashboard. It goes
+     * through the endpoint {@code rq:<queue>?keyPrefix=<keyPrefix>}, so it shares that endpoint's connection.
+     *
+     * @throws IllegalArgumentException when the queue name cannot be an endpoint path
+     */
+    public io.camelrq.store.JobStore storeOf(String queue, String keyPrefix) {
+        if (queue == null || queue.isBlank() || queue.chars().anyMatch(c -> c == '?' || c == '&' || c == '#' || c == '%')) {
+            throw new IllegalArgumentException("Invalid queue name '" + queue + "': it must not be empty nor hold ? & # %");
+        }
+        // the name this component is registered under, which need not be "rq"
+        String scheme = getCamelContext().getComponentNames().stream()
+                .filter(name -> getCamelContext().hasComponent(name) == this).findFirst().orElse("rq");
+        RqEndpoint endpoint = getCamelContext().getEndpoint(scheme + ":" + queue + "?keyPrefix=" + keyPrefix,
+                RqEndpoint.class);
+        return endpoint.store();
+    }
+
     /** The depth holder of one queue, shared by all its endpoints. */
     QueueDepths depthsOf(io.camelrq.store.QueueKeys keys) {
         return depths.computeIfAbsent(keys.jobPrefix(), k -> new QueueDepths());

@@ -168,8 +168,9 @@ public final class RetryExample {
                 redisUrl = bundled.uri();
             } else {
                 System.out.println("Using the Redis at " + redisUrl + ", which this example did not start: it writes"
-                                   + " only the keys " + new QueueKeys("rq", QUEUE).allKeysPattern()
-                                   + " and deletes them when it ends.");
+                                   + " only the keys " + new QueueKeys("rq", QUEUE).allKeysPattern() + " and its"
+                                   + " queue's name in " + new QueueKeys("rq", QUEUE).queueNames()
+                                   + ", and deletes them when it ends.");
             }
             summary = run(redisUrl, System.out);
         } catch (Exception e) {
@@ -390,9 +391,13 @@ public final class RetryExample {
         }
     }
 
-    /** Deletes every key of the example's queue, and only those: the one pattern all of them match. */
+    /**
+     * Deletes every key of the example's queue, and only those: the one pattern all of them match. The queue's
+     * name leaves the queue-name set too (not counted: the set is shared with the user's queues).
+     */
     private static long deleteQueueKeys(String redisUrl) {
-        String pattern = new QueueKeys("rq", QUEUE).allKeysPattern();
+        QueueKeys keys = new QueueKeys("rq", QUEUE);
+        String pattern = keys.allKeysPattern();
         RedisClient client = RedisClient.create(redisUrl);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> redis = connection.sync();
@@ -405,6 +410,7 @@ public final class RetryExample {
                 }
                 cursor = page;
             } while (!cursor.isFinished());
+            redis.srem(keys.queueNames(), QUEUE);
             return deleted;
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

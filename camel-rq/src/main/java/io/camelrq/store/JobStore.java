@@ -45,9 +45,9 @@ public final class JobStore {
     private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
     private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due");
     private static final LuaScript CLAIM = LuaScript.load("claim");
-    private static final LuaScript ACK = LuaScript.load("ack");
-    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later");
-    private static final LuaScript FAIL = LuaScript.load("fail");
+    private static final LuaScript ACK = LuaScript.load("ack", "_history");
+    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later", "_history");
+    private static final LuaScript FAIL = LuaScript.load("fail", "_history");
     private static final LuaScript RELEASE = LuaScript.load("release");
     private static final LuaScript EXTEND_LEASE = LuaScript.load("extend_lease");
     private static final LuaScript RECOVER_STALLED = LuaScript.load("recover_stalled");
@@ -60,9 +60,13 @@ public final class JobStore {
     private static final LuaScript RESUME = LuaScript.load("resume");
     private static final LuaScript LIST_JOBS = LuaScript.load("list_jobs");
     private static final LuaScript WAKE = LuaScript.load("wake");
+    private static final LuaScript RUN_NOW = LuaScript.load("run_now");
+    private static final LuaScript READ_HISTORY = LuaScript.load("read_history");
 
     private final QueueKeys keys;
     private final RedisClusterAsyncCommands<String, String> redis;
+    /** Whether this queue's name is in the queue-name set; a race only sends one more SADD. */
+    private volatile boolean registered;
     /** One per result TTL, since one ack call keeps every job it acks for the same time. */
     private final java.util.Map<Long, CallCoalescer<JobLease, Boolean>> ackCoalescers =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -152,6 +156,7 @@ public final class JobStore {
     }
 
     private CompletableFuture<List<Long>> enqueueChunk(List<NewJob> jobs) {
+        registerOnce();
         String[] args = new String[2 + jobs.size() * 7];
         args[0] = keys.jobPrefix();
         args[1] = Integer.toString(jobs.size());
@@ -199,6 +204,7 @@ public final class JobStore {
         if (maxJobs < 1 || maxJobs > MAX_CLAIM) {
             throw new IllegalArgumentException("Invalid maxJobs " + maxJobs + ": it must be 1 to " + MAX_CLAIM);
         }
+        registerOnce();
         requireAtLeast(leaseMs, 1, "leaseMs");
         requireAtLeast(claimSeq, 0, "claimSeq");
         requireAtLeast(receivedSeq, 0, "receivedSeq");
@@ -469,6 +475,64 @@ public final class JobStore {
                 new String[] { keys.paused(), keys.ready(), keys.wake() }).thenApply(r -> r == 1L);
     }
 
+    /**
+     * run_now: a scheduled job (delayed, or waiting for its retry) becomes ready at once. Returns false when it
+     * is not scheduled.
+     */
+    public CompletableFuture<Boolean> runNow(String id) {
+        return RUN_NOW.<Long> run(redis, ScriptOutputType.INTEGER,
+                new String[] { keys.job(id), keys.scheduled(), keys.ready(), keys.wake() }, id)
+                .thenApply(r -> r == 1L);
+    }
+
+    /**
+     * read_history: the attempts that ended in each of the last {@code minutes} minutes (Redis clock), the
+     * current one included, as every consumer of the queue counted them (see docs/data-model.md).
+     */
+    public CompletableFuture<QueueHistory> history(int minutes) {
+        if (minutes < 1 || minutes > 1440) {
+            throw new IllegalArgumentException("Invalid minutes " + minutes + ": it must be from 1 to 1440");
+        }
+        return READ_HISTORY.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.historyPrefix() },
+                Integer.toString(minutes)).thenApply(r -> {
+                    long[] processed = new long[minutes];
+                    long[] failed = new long[minutes];
+                    for (int m = 0; m < minutes; m++) {
+                        processed[m] = asLong(r.get(1 + 2 * m));
+                        failed[m] = asLong(r.get(2 + 2 * m));
+                    }
+                    return new QueueHistory(asLong(r.get(0)), processed, failed);
+                });
+    }
+
+    /**
+     * Adds this queue to the {@link QueueKeys#queueNames() queue-name set}. The store does it by itself on
+     * its first enqueue and its first claim; a failed attempt is tried again on the next one.
+     */
+    public CompletableFuture<Boolean> registerQueueName() {
+        return redis.sadd(keys.queueNames(), keys.queue()).toCompletableFuture().thenApply(added -> {
+            registered = true;
+            return added == 1L;
+        });
+    }
+
+    private void registerOnce() {
+        if (!registered) {
+            registerQueueName();
+        }
+    }
+
+    /** The queues ever registered under this store's key prefix, in name order. */
+    public CompletableFuture<List<String>> queueNames() {
+        return redis.smembers(keys.queueNames()).toCompletableFuture()
+                .thenApply(names -> names.stream().sorted().toList());
+    }
+
+    /** The lease deadline (epoch ms, Redis clock) of an active job; null when it is not in the active set. */
+    public CompletableFuture<Long> leaseDeadline(String id) {
+        return redis.zscore(keys.active(), id).toCompletableFuture().thenApply(s -> s == null ? null : s.longValue());
+    }
+
     /** One PING: whether Redis answers on this store's connection (the producer health check). */
     public CompletableFuture<String> ping() {
         return redis.ping().toCompletableFuture();
@@ -516,17 +580,39 @@ public final class JobStore {
 
     /** A page of the failed registry, oldest failure first. */
     public CompletableFuture<JobPage> listFailed(long offset, int limit) {
-        return listJobs(keys.failed(), "failedAt", offset, limit);
+        return listFailed(offset, limit, false);
+    }
+
+    /** A page of the failed registry, oldest failure first, or newest first when {@code newestFirst}. */
+    public CompletableFuture<JobPage> listFailed(long offset, int limit, boolean newestFirst) {
+        return listJobs(keys.failed(), "failedAt", offset, limit, newestFirst);
     }
 
     /** A page of the scheduled set (delayed jobs and retries), soonest first. */
     public CompletableFuture<JobPage> listScheduled(long offset, int limit) {
-        return listJobs(keys.scheduled(), "dueAt", offset, limit);
+        return listScheduled(offset, limit, false);
     }
 
-    private CompletableFuture<JobPage> listJobs(String registry, String scoreName, long offset, int limit) {
+    /** A page of the scheduled set, soonest first, or latest first when {@code latestFirst}. */
+    public CompletableFuture<JobPage> listScheduled(long offset, int limit, boolean latestFirst) {
+        return listJobs(keys.scheduled(), "dueAt", offset, limit, latestFirst);
+    }
+
+    /**
+     * A page of the active set: the jobs a consumer owns, with their lease deadline ({@code leaseDeadline}),
+     * the soonest deadline first, or the latest first when {@code latestFirst}.
+     */
+    public CompletableFuture<JobPage> listActive(long offset, int limit, boolean latestFirst) {
+        return listJobs(keys.active(), "leaseDeadline", offset, limit, latestFirst);
+    }
+
+    private CompletableFuture<JobPage> listJobs(String registry, String scoreName, long offset, int limit,
+            boolean descending) {
+        requireAtLeast(offset, 0, "offset");
+        requireAtLeast(limit, 1, "limit");
         return LIST_JOBS.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { registry },
-                keys.jobPrefix(), Long.toString(offset), Integer.toString(limit)).thenApply(r -> {
+                keys.jobPrefix(), Long.toString(offset), Integer.toString(limit), descending ? "desc" : "asc")
+                .thenApply(r -> {
                     List<java.util.Map<String, Object>> jobs = new ArrayList<>();
                     String[] names = { "state", "attempt", "enqueuedAt", "errorClass", "errorMessage", "failedReason",
                             "stalls" };

@@ -19,6 +19,7 @@ public final class QueueKeys {
     private final String jobPrefix;
     private final String claimPrefix;
     private final String base;
+    private final String queueNames;
 
     public QueueKeys(String keyPrefix, String queue) {
         validateName("keyPrefix", keyPrefix);
@@ -35,6 +36,7 @@ public final class QueueKeys {
         this.paused = base + "paused";
         this.jobPrefix = base + "job:";
         this.claimPrefix = base + "claim:";
+        this.queueNames = keyPrefix + ":queue-names";
     }
 
     // Braces would break the hash tag and whitespace makes keys unreadable in redis-cli.
@@ -102,6 +104,19 @@ public final class QueueKeys {
             pattern.append(c);
         }
         return pattern.append('*').toString();
+    }
+
+    /**
+     * The set of every queue name under this key prefix, so tools (the dashboard) find queues without scanning
+     * the keyspace. It has no hash tag: it belongs to no queue, and no queue's script touches it.
+     */
+    public String queueNames() {
+        return queueNames;
+    }
+
+    /** Prefix of the per-minute counter hashes; _history.lua appends the epoch minute. */
+    public String historyPrefix() {
+        return base + "history:";
     }
 
     /** Prefix of every job hash key; scripts append the job id. */

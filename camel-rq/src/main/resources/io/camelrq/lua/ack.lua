@@ -11,6 +11,8 @@
 --         consumer's: every ack trims, whatever its own TTL)
 -- ARGV[4..] N pairs: job id, attempt token handed out by claim
 --
+-- Also counts the attempts in the minute's history hash (_history.lua).
+--
 -- Returns one integer per pair: 1, or 0 when the token no longer owns the
 -- job (a stale attempt: its lease expired and the job was recovered, or it
 -- was purged, or the same pair came earlier in this call). A stale ack
@@ -101,4 +103,5 @@ if ttl > 0 then
 else
   sliced('DEL', nil, ackedKeys)
 end
+count_attempts(prefix, now, #acked, 0)
 return results

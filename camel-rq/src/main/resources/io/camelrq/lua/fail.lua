@@ -16,6 +16,8 @@
 -- ARGV[9] failedTtl ms: jobs that failed longer ago are dropped (0 = keep)
 -- ARGV[10] most other jobs to drop in this call; the next fail goes on
 --
+-- Also counts the attempts in the minute's history hash (_history.lua).
+--
 -- Returns the number of other failed jobs deleted by this call (0 or
 -- more), or -1 for a stale token (nothing changed, so a fail whose reply
 -- was lost can be sent again).
@@ -75,6 +77,7 @@ redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
   'errorMessage', ARGV[4], 'errorStack', ARGV[5], 'erroredAt', now,
   'failedReason', ARGV[6], 'failedAt', now)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
+count_attempts(prefix, now, 1, 1)
 -- Lua 5.1's unpack fails past ~8000 values: long variadic calls go in slices
 for i = 1, #unlist, 7000 do
   redis.call('ZREM', KEYS[3], unpack(unlist, i, math.min(i + 6999, #unlist)))

@@ -11,6 +11,8 @@
 -- ARGV[3] delay in ms before the retry is due (0 or more)
 -- ARGV[4] error class, ARGV[5] error message, ARGV[6] error stack (truncated)
 --
+-- Also counts the attempts in the minute's history hash (_history.lua).
+--
 -- Returns the due time (ms, Redis clock), or -1 for a stale token (nothing
 -- changed, so a retry whose reply was lost can be sent again). Every read
 -- and check comes before the first write.
@@ -44,6 +46,7 @@ else
     'errorMessage', ARGV[5], 'errorStack', ARGV[6], 'erroredAt', now)
   redis.call('RPUSH', KEYS[4], ARGV[1])
 end
+count_attempts(string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1]), now, 1, 1)
 -- wake an idle consumer so it re-reads the time until the next due job
 if wakeEmpty then
   redis.call('RPUSH', KEYS[5], 'scheduled')
