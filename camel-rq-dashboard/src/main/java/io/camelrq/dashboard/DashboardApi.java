@@ -52,7 +52,19 @@ final class DashboardApi {
     }
 
     Map<String, Object> queue(String name) {
-        return queueSummary(name).join();
+        return queueSummary(known(name)).join();
+    }
+
+    /**
+     * Only queues of the queue-name set are read or acted on: a store is kept per queue, and a name typed into
+     * a URL must not add one (nor an endpoint) for every guess.
+     */
+    private String known(String queue) {
+        if (!anyStore.get().queueNames().join().contains(queue)) {
+            throw new NotFound("No queue '" + queue + "': the dashboard shows the queues of the queue-name set"
+                               + " (a queue joins it on its first enqueue or claim)");
+        }
+        return queue;
     }
 
     private CompletableFuture<Map<String, Object>> queueSummary(String name) {
@@ -82,7 +94,7 @@ final class DashboardApi {
      * @param search a job id: the page then holds that job alone if it is in this list, else nothing
      */
     Map<String, Object> jobs(String queue, String state, long offset, int limit, boolean descending, String search) {
-        JobStore store = stores.apply(queue);
+        JobStore store = stores.apply(known(queue));
         if (limit < 1 || limit > MAX_PAGE) {
             throw new BadRequest("Invalid limit " + limit + ": it must be 1 to " + MAX_PAGE);
         }
@@ -125,7 +137,7 @@ final class DashboardApi {
 
     /** One job, or null when there is none. */
     Map<String, Object> job(String queue, String id) {
-        JobStore store = stores.apply(queue);
+        JobStore store = stores.apply(known(queue));
         Map<String, String> hash = store.getJob(id).join();
         if (hash.isEmpty()) {
             return null;
@@ -136,7 +148,7 @@ final class DashboardApi {
 
     /** Runs one action; the answer says what it did. */
     Map<String, Object> act(String action, String queue, String id, String confirm) {
-        JobStore store = stores.apply(queue);
+        JobStore store = stores.apply(known(queue));
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("action", action);
         answer.put("queue", queue);

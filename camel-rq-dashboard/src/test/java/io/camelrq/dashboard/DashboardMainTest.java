@@ -159,6 +159,11 @@ class DashboardMainTest {
         assertThat(job.path("errorStack").asText()).contains("RqNonRetryableException");
         assertThat(job.path("body").path("preview").asText()).isEqualTo("bad <script>alert(1)</script>");
         assertThat(get("/api/job?queue=" + queue + "&id=nope").statusCode()).isEqualTo(404);
+        // a queue outside the queue-name set is not read (nor given a store)
+        HttpResponse<String> unknown = get("/api/queue?queue=guess-" + queue);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("No queue 'guess-" + queue + "'");
+        assertThat(get("/api/jobs?queue=guess&state=failed").statusCode()).isEqualTo(404);
 
         // actions: POST only, with the CSRF header matching the cookie
         assertThat(get("/api/actions/requeue?queue=" + queue + "&id=bad-1").statusCode()).isEqualTo(405);

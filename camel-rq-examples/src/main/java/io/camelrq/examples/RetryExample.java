@@ -67,6 +67,9 @@ public final class RetryExample {
     static final int JOBS = 30;
     static final long TICK_MS = 500;
     static final Duration SAFETY_TIMEOUT = Duration.ofSeconds(60);
+    /** {@code -Ddashboard=true} keeps the example up with the dashboard on, at {@code -Ddashboard.port} (8080). */
+    static final String DASHBOARD_PROPERTY = "dashboard";
+    static final String DASHBOARD_PORT_PROPERTY = "dashboard.port";
     /** Pause between two enqueues, so the live view shows jobs arriving while others run. */
     static final long ENQUEUE_PACE_MS = 100;
 
@@ -172,7 +175,8 @@ public final class RetryExample {
                                    + " queue's name in " + new QueueKeys("rq", QUEUE).queueNames()
                                    + ", and deletes them when it ends.");
             }
-            summary = run(redisUrl, System.out);
+            summary = run(redisUrl, System.out, Boolean.getBoolean(DASHBOARD_PROPERTY)
+                    ? Integer.getInteger(DASHBOARD_PORT_PROPERTY, 8080) : -1);
         } catch (Exception e) {
             System.err.println("The example failed against the Redis at " + redisUrl + ": " + rootMessage(e));
             System.exit(1);
@@ -181,6 +185,12 @@ public final class RetryExample {
             if (bundled != null) {
                 bundled.close();
             }
+            // Camel and the bundled Redis have stopped: a shutdown hook waiting for that may let the JVM go
+            CLEANED.countDown();
+        }
+        if (Boolean.getBoolean(DASHBOARD_PROPERTY)) {
+            // stopped by Ctrl+C: the JVM is shutting down already, and System.exit would wait for it forever
+            return;
         }
         String unexpected = unexpectedOutcome(summary);
         if (unexpected != null) {
@@ -208,6 +218,15 @@ public final class RetryExample {
      * after.
      */
     public static Summary run(String redisUrl, PrintStream out) throws Exception {
+        return run(redisUrl, out, -1);
+    }
+
+    /**
+     * As {@link #run(String, PrintStream)}; with a {@code dashboardPort} of 0 or more, it also serves the
+     * dashboard on that port (camel-platform-http-main's server) and, once the run has settled, keeps the queue
+     * as it is, failed jobs included, until the JVM is stopped (Ctrl+C); then it cleans up as usual.
+     */
+    static Summary run(String redisUrl, PrintStream out, int dashboardPort) throws Exception {
         Tally tally = new Tally();
         Map<String, Kind> plan = new LinkedHashMap<>();
         List<String> recipients = new ArrayList<>();
@@ -222,6 +241,14 @@ public final class RetryExample {
             camel.addComponent("rq", rq);
             camel.getShutdownStrategy().setTimeout(5);
             camel.addRoutes(routes(tally));
+            if (dashboardPort >= 0) {
+                org.apache.camel.component.platform.http.main.MainHttpServer server =
+                        new org.apache.camel.component.platform.http.main.MainHttpServer();
+                server.setCamelContext(camel);
+                server.setPort(dashboardPort);
+                camel.addService(server);
+                camel.addRoutes(new io.camelrq.dashboard.RqDashboard());
+            }
             camel.start();
             ProducerTemplate template = camel.createProducerTemplate();
 
@@ -287,6 +314,13 @@ public final class RetryExample {
                     Collections.unmodifiableMap(new TreeMap<>(tally.completedOnAttempt)), tally.retries.get(),
                     Collections.unmodifiableSet(new TreeSet<>(tally.alerted)), failed, timedOut, elapsed);
             printSummary(summary, out);
+            if (dashboardPort >= 0) {
+                camel.getRouteController().startRoute("workers");
+                waitForCtrlC(out, "Dashboard: http://localhost:" + dashboardPort + "/rq/ (the queue stays as it is,"
+                                  + " failed jobs included: requeue them from there). Stop with Ctrl+C; the example"
+                                  + " then deletes its keys.");
+                camel.getRouteController().stopRoute("workers");
+            }
             try {
                 // purge is what an operator would use; it keeps the attempt-token counter on purpose (a stale
                 // attempt must never match a new token), which is safe to drop here, with no worker left
@@ -300,6 +334,28 @@ public final class RetryExample {
             return summary;
         }
     }
+
+    /**
+     * Blocks until the JVM is asked to stop. The shutdown hook then waits (up to 10 s) for main to have cleaned
+     * up and stopped Camel and the bundled Redis, which it signals through {@link #CLEANED}.
+     */
+    private static void waitForCtrlC(PrintStream out, String message) throws InterruptedException {
+        java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.countDown();
+            try {
+                CLEANED.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "quickstart-stop"));
+        out.println(message);
+        stopping.await();
+        out.println("Stopping: cleaning up queue '" + QUEUE + "'.");
+    }
+
+    /** Counted down once the run has cleaned up, for a shutdown hook waiting on it. */
+    private static final java.util.concurrent.CountDownLatch CLEANED = new java.util.concurrent.CountDownLatch(1);
 
     private static RouteBuilder routes(Tally tally) {
         return new RouteBuilder() {

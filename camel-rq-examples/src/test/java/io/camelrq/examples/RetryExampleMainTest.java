@@ -71,4 +71,36 @@ class RetryExampleMainTest {
             locked.kill(); // a graceful SHUTDOWN would need the password
         }
     }
+
+    @Test
+    void withTheDashboardFlagItStaysUpServesTheQueueAndCleansUpOnStop() throws Exception {
+        int port = RedisServer.freePort();
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("quickstart-dashboard-", ".log");
+        Process process = example().property("redisUrl", redis.uri()).property("dashboard", "true")
+                .property("dashboard.port", Integer.toString(port)).start(log);
+        try {
+            String url = "http://localhost:" + port + "/rq/";
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() ->
+                    java.nio.file.Files.readString(log).contains("Dashboard: " + url) || !process.isAlive());
+            assertThat(process.isAlive()).as(java.nio.file.Files.readString(log)).isTrue();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            java.net.http.HttpResponse<String> queue = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url + "api/queue?queue=quickstart-emails")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            // the jobs that always fail wait in the failed registry, to be requeued from the page
+            assertThat(queue.body()).as(queue.body()).contains("\"failed\":3");
+        } finally {
+            // SIGTERM, as Ctrl+C
+            process.destroy();
+            assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(java.nio.file.Files.readString(log)).contains("Stopping: cleaning up queue 'quickstart-emails'.")
+                .containsPattern("then deleted its \\d+ remaining key\\(s\\)\\.");
+        assertThat(redis.server().call("KEYS", "rq:{quickstart-emails}:*")).asInstanceOf(InstanceOfAssertFactories.LIST)
+                .isEmpty();
+        java.nio.file.Files.deleteIfExists(log);
+    }
 }

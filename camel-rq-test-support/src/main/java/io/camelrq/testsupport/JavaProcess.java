@@ -72,6 +72,25 @@ public final class JavaProcess {
      *                               message carries its output)
      */
     public Result run(Duration timeout) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("camelrq-java-process-", ".log");
+        try {
+            Process process = start(log);
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException((jar != null ? jar : mainClass) + " did not exit within " + timeout + "; its output:\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /**
+     * Starts the JVM and leaves it running, for programs that stay up until stopped: its output and errors go
+     * to {@code log}. The caller stops it ({@link Process#destroy()} sends SIGTERM, as Ctrl+C would stop it).
+     */
+    public Process start(Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -83,21 +102,9 @@ public final class JavaProcess {
             command.add(System.getProperty("java.class.path"));
             command.add(mainClass);
         }
-        Path log = Files.createTempFile("camelrq-java-process-", ".log");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            removedEnv.forEach(builder.environment()::remove);
-            builder.environment().putAll(env);
-            Process process = builder.start();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException((jar != null ? jar : mainClass) + " did not exit within " + timeout + "; its output:\n"
-                        + Files.readString(log, StandardCharsets.UTF_8));
-            }
-            return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        removedEnv.forEach(builder.environment()::remove);
+        builder.environment().putAll(env);
+        return builder.start();
     }
 }

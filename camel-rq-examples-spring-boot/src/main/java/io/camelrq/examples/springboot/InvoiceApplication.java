@@ -15,7 +15,8 @@ import org.springframework.core.env.MapPropertySource;
  * A Spring Boot app whose Camel routes ({@link InvoiceRoutes}) enqueue "render the invoice" jobs into
  * {@code rq:invoices} and work them off through a Spring bean ({@link InvoiceService}). The rq: component
  * is configured in {@code application.properties} under {@code camel.component.rq.*}, like any Camel
- * component, and the actuator serves {@code /actuator/health} and {@code /actuator/prometheus}.
+ * component, and the actuator serves {@code /actuator/health} and {@code /actuator/prometheus}. The
+ * camel-rq dashboard is at {@code /rq/}.
  *
  * <p>When nothing answers at {@code camel.component.rq.redis-url}, read from the Spring environment as the
  * rq: starter reads it (so the environment variable {@code CAMEL_COMPONENT_RQ_REDISURL} counts), camel-rq-test-support
@@ -29,6 +30,12 @@ import org.springframework.core.env.MapPropertySource;
  */
 @SpringBootApplication
 public class InvoiceApplication {
+
+    /** The web dashboard at /rq/ (camel.rq.dashboard.* in application.properties), a route like any other. */
+    @org.springframework.context.annotation.Bean
+    io.camelrq.dashboard.RqDashboard rqDashboard() {
+        return new io.camelrq.dashboard.RqDashboard();
+    }
 
     static final String REDIS_URL_PROPERTY = "camel.component.rq.redis-url";
     static final String STAY_UP_PROPERTY = "example.stay-up";
@@ -44,8 +51,8 @@ public class InvoiceApplication {
         ConfigurableEnvironment env = context.getEnvironment();
         if (env.getProperty(STAY_UP_PROPERTY, Boolean.class, false)) {
             String base = "http://localhost:" + env.getProperty("local.server.port");
-            System.out.println("Staying up (stop it with Ctrl+C): " + base + "/actuator/health and " + base
-                               + "/actuator/prometheus");
+            System.out.println("Staying up (stop it with Ctrl+C): the dashboard at " + base + "/rq/, and "
+                               + base + "/actuator/health and " + base + "/actuator/prometheus");
             return;
         }
         InvoiceService invoices = context.getBean(InvoiceService.class);

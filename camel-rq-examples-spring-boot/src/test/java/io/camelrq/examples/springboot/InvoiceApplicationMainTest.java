@@ -89,7 +89,8 @@ class InvoiceApplicationMainTest {
         Process process = start(Map.of("CAMEL_COMPONENT_RQ_REDISURL", redis.uri(), "EXAMPLE_STAYUP", "true",
                 "SERVER_PORT", "0"), log);
         try {
-            Pattern urls = Pattern.compile("Staying up \\(stop it with Ctrl\\+C\\): (http://localhost:\\d+/actuator/health)"
+            Pattern urls = Pattern.compile("Staying up \\(stop it with Ctrl\\+C\\): the dashboard at"
+                                           + " (http://localhost:\\d+/rq/), and (http://localhost:\\d+/actuator/health)"
                                            + " and (http://localhost:\\d+/actuator/prometheus)");
             Matcher[] found = new Matcher[1];
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
@@ -99,7 +100,7 @@ class InvoiceApplicationMainTest {
             });
             assertThat(process.isAlive()).as(Files.readString(log)).isTrue();
             HttpClient http = HttpClient.newHttpClient();
-            URI health = URI.create(found[0].group(1));
+            URI health = URI.create(found[0].group(2));
             // readiness is OUT_OF_SERVICE (503) for a moment after the start, until Camel's checks have run
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(health).build(),
@@ -112,9 +113,13 @@ class InvoiceApplicationMainTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("invoice-6: rendered"));
             Thread.sleep(7_000);
             assertThat(process.isAlive()).as(Files.readString(log)).isTrue();
-            HttpResponse<String> prometheus = http.send(HttpRequest.newBuilder(URI.create(found[0].group(2))).build(),
+            HttpResponse<String> prometheus = http.send(HttpRequest.newBuilder(URI.create(found[0].group(3))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(prometheus.body()).contains("camel_rq_jobs_enqueued_total{");
+            HttpResponse<String> dashboard = http.send(HttpRequest.newBuilder(URI.create(found[0].group(1)
+                    + "api/queues")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(dashboard.statusCode()).as(dashboard.body()).isEqualTo(200);
+            assertThat(dashboard.body()).contains("\"name\":\"invoices\"");
         } finally {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
