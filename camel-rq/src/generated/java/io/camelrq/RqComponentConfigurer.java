@@ -64,6 +64,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "keyPrefix": getOrCreateConfiguration(target).setKeyPrefix(property(camelContext, java.lang.String.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxactive":
+        case "maxActive": getOrCreateConfiguration(target).setMaxActive(property(camelContext, java.lang.Integer.class, value)); return true;
         case "maxmessagesperpoll":
         case "maxMessagesPerPoll": getOrCreateConfiguration(target).setMaxMessagesPerPoll(property(camelContext, int.class, value)); return true;
         case "maxpayloadsize":
@@ -73,6 +75,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, java.lang.String.class, value)); return true;
         case "password": getOrCreateConfiguration(target).setPassword(property(camelContext, java.lang.String.class, value)); return true;
         case "protocol": getOrCreateConfiguration(target).setProtocol(property(camelContext, java.lang.String.class, value)); return true;
+        case "ratelimit":
+        case "rateLimit": getOrCreateConfiguration(target).setRateLimit(property(camelContext, java.lang.String.class, value)); return true;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": getOrCreateConfiguration(target).setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "readinessscheduledthreshold":
@@ -158,6 +162,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "keyPrefix": return java.lang.String.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxactive":
+        case "maxActive": return java.lang.Integer.class;
         case "maxmessagesperpoll":
         case "maxMessagesPerPoll": return int.class;
         case "maxpayloadsize":
@@ -167,6 +173,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "operation": return java.lang.String.class;
         case "password": return java.lang.String.class;
         case "protocol": return java.lang.String.class;
+        case "ratelimit":
+        case "rateLimit": return java.lang.String.class;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return java.lang.Integer.class;
         case "readinessscheduledthreshold":
@@ -248,6 +256,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "keyPrefix": return getOrCreateConfiguration(target).getKeyPrefix();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxactive":
+        case "maxActive": return getOrCreateConfiguration(target).getMaxActive();
         case "maxmessagesperpoll":
         case "maxMessagesPerPoll": return getOrCreateConfiguration(target).getMaxMessagesPerPoll();
         case "maxpayloadsize":
@@ -257,6 +267,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "operation": return getOrCreateConfiguration(target).getOperation();
         case "password": return getOrCreateConfiguration(target).getPassword();
         case "protocol": return getOrCreateConfiguration(target).getProtocol();
+        case "ratelimit":
+        case "rateLimit": return getOrCreateConfiguration(target).getRateLimit();
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return getOrCreateConfiguration(target).getReadinessFailedThreshold();
         case "readinessscheduledthreshold":

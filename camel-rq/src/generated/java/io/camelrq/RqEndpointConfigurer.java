@@ -58,6 +58,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "keyPrefix": target.getConfiguration().setKeyPrefix(property(camelContext, java.lang.String.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxactive":
+        case "maxActive": target.getConfiguration().setMaxActive(property(camelContext, java.lang.Integer.class, value)); return true;
         case "maxmessagesperpoll":
         case "maxMessagesPerPoll": target.getConfiguration().setMaxMessagesPerPoll(property(camelContext, int.class, value)); return true;
         case "maxpayloadsize":
@@ -69,6 +71,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "pollstrategy":
         case "pollStrategy": target.setPollStrategy(property(camelContext, org.apache.camel.spi.PollingConsumerPollStrategy.class, value)); return true;
         case "protocol": target.getConfiguration().setProtocol(property(camelContext, java.lang.String.class, value)); return true;
+        case "ratelimit":
+        case "rateLimit": target.getConfiguration().setRateLimit(property(camelContext, java.lang.String.class, value)); return true;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": target.getConfiguration().setReadinessFailedThreshold(property(camelContext, java.lang.Integer.class, value)); return true;
         case "readinessscheduledthreshold":
@@ -163,6 +167,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "keyPrefix": return java.lang.String.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxactive":
+        case "maxActive": return java.lang.Integer.class;
         case "maxmessagesperpoll":
         case "maxMessagesPerPoll": return int.class;
         case "maxpayloadsize":
@@ -174,6 +180,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "pollstrategy":
         case "pollStrategy": return org.apache.camel.spi.PollingConsumerPollStrategy.class;
         case "protocol": return java.lang.String.class;
+        case "ratelimit":
+        case "rateLimit": return java.lang.String.class;
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return java.lang.Integer.class;
         case "readinessscheduledthreshold":
@@ -264,6 +272,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "keyPrefix": return target.getConfiguration().getKeyPrefix();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxactive":
+        case "maxActive": return target.getConfiguration().getMaxActive();
         case "maxmessagesperpoll":
         case "maxMessagesPerPoll": return target.getConfiguration().getMaxMessagesPerPoll();
         case "maxpayloadsize":
@@ -275,6 +285,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "pollstrategy":
         case "pollStrategy": return target.getPollStrategy();
         case "protocol": return target.getConfiguration().getProtocol();
+        case "ratelimit":
+        case "rateLimit": return target.getConfiguration().getRateLimit();
         case "readinessfailedthreshold":
         case "readinessFailedThreshold": return target.getConfiguration().getReadinessFailedThreshold();
         case "readinessscheduledthreshold":

@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(51);
+        Set<String> props = new HashSet<>(53);
         props.add("bridgeErrorHandler");
         props.add("commandTimeout");
         props.add("concurrentConsumers");
@@ -43,6 +43,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("jobType");
         props.add("keyPrefix");
         props.add("lazyStartProducer");
+        props.add("maxActive");
         props.add("maxMessagesPerPoll");
         props.add("maxPayloadSize");
         props.add("maxStalls");
@@ -51,6 +52,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("pollStrategy");
         props.add("protocol");
         props.add("queue");
+        props.add("rateLimit");
         props.add("readinessFailedThreshold");
         props.add("readinessScheduledThreshold");
         props.add("redisClient");

@@ -251,6 +251,21 @@ public class RqConfiguration implements Cloneable {
                             + DURATION_RULE)
     private String jobTimeout;
 
+    @UriParam(label = "consumer,flow",
+              description = "At most this many job starts per window across every consumer of the queue, in"
+                            + " every JVM, written starts/window: 100/1s, 600/1m, 5000/1h. Enforced by the claim"
+                            + " in Redis (a sliding window); a consumer at the limit sleeps until the window"
+                            + " frees, and no retry is used up. The first consumer to start stores it for the"
+                            + " queue; a different value elsewhere is logged and not applied.")
+    private String rateLimit;
+
+    @UriParam(label = "consumer,flow",
+              description = "At most this many jobs of the queue active at once across every consumer in every"
+                            + " JVM, whatever concurrentConsumers each has. A job of a crashed consumer keeps its"
+                            + " slot until its stall is recovered. The first consumer to start stores it for the"
+                            + " queue; a different value elsewhere is logged and not applied.")
+    private Integer maxActive;
+
     @UriParam(label = "consumer,health",
               description = "When set, a readiness health check for the queue reports DOWN while more jobs than"
                             + " this are in the failed registry.")
@@ -551,6 +566,22 @@ public class RqConfiguration implements Cloneable {
 
     public void setJobTimeout(String jobTimeout) {
         this.jobTimeout = jobTimeout;
+    }
+
+    public String getRateLimit() {
+        return rateLimit;
+    }
+
+    public void setRateLimit(String rateLimit) {
+        this.rateLimit = rateLimit;
+    }
+
+    public Integer getMaxActive() {
+        return maxActive;
+    }
+
+    public void setMaxActive(Integer maxActive) {
+        this.maxActive = maxActive;
     }
 
     public Integer getReadinessFailedThreshold() {

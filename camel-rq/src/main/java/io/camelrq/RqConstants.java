@@ -47,6 +47,11 @@ public final class RqConstants {
             + " such as 500ms, 30s or 2m.", javaType = "Object")
     public static final String RETRY_AFTER = "CamelRqRetryAfter";
 
+    @Metadata(label = "consumer", description = "Set to true by the route, with CamelRqRetryAfter, on a failed"
+            + " exchange (an HTTP 429): besides retrying the job then, no consumer of the queue in any JVM claims"
+            + " a job until that time.", javaType = "Boolean")
+    public static final String PAUSE_QUEUE = "CamelRqPauseQueue";
+
     @Metadata(label = "producer", description = "Makes the job runnable after this delay: a java.time.Duration,"
             + " a number of seconds, or text such as 500ms, 30s or 2m.", javaType = "Object")
     public static final String DELAY = "CamelRqDelay";

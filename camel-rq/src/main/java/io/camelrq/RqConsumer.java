@@ -62,7 +62,7 @@ public class RqConsumer extends ScheduledBatchPollingConsumer {
         return new WorkerSettings(endpoint.getQueue(), endpoint.retrySpec(), endpoint.visibilityTimeout(),
                 endpoint.heartbeatInterval(), endpoint.jobTimeout(), endpoint.commandTimeout(), endpoint.waitTimeout(),
                 endpoint.resultTtl(), c.getMaxStalls(), c.isStalledCountsAsAttempt(), endpoint.failedMax(),
-                endpoint.failedTtl());
+                endpoint.failedTtl(), endpoint.flowLimits());
     }
 
     @Override

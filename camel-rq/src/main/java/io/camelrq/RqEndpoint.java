@@ -4,8 +4,10 @@ import io.camelrq.observe.DepthCache;
 import io.camelrq.observe.JobMetrics;
 import java.time.Duration;
 
+import io.camelrq.flow.RateLimit;
 import io.camelrq.retry.Durations;
 import io.camelrq.retry.RetrySpec;
+import io.camelrq.store.FlowLimits;
 import io.camelrq.store.JobStore;
 import io.camelrq.store.QueueKeys;
 import io.camelrq.store.RedisConnections;
@@ -103,6 +105,7 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     private Duration heartbeatInterval;
     private Duration jobTimeout;
     private Duration failedTtl;
+    private FlowLimits flowLimits = FlowLimits.NONE;
     private RqOperation operation;
     /** How this endpoint reaches Redis, resolved from redisMode, redisUrl and the client options. */
     private RedisMode redisMode = RedisMode.STANDALONE;
@@ -181,6 +184,13 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
                                                + "' (must be at least 0; 0 keeps every failed job)");
         }
         failedTtl = duration(c.getFailedTtl(), "failedTtl");
+        RateLimit rate = c.getRateLimit() == null || c.getRateLimit().isBlank() ? null
+                : RateLimit.parse(c.getRateLimit(), "rateLimit");
+        if (c.getMaxActive() != null) {
+            atLeastOne("maxActive", c.getMaxActive());
+        }
+        flowLimits = new FlowLimits(rate == null ? 0 : rate.starts(), rate == null ? 0 : rate.window().toMillis(),
+                c.getMaxActive() == null ? 0 : c.getMaxActive());
         operation = RqOperation.parse(c.getOperation(), "option operation");
         atLeastOne("concurrentConsumers", c.getConcurrentConsumers());
         atLeastOne("maxMessagesPerPoll", c.getMaxMessagesPerPoll());
@@ -230,6 +240,10 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
         if (operation != RqOperation.ENQUEUE && operation != RqOperation.RESULT) {
             throw new IllegalArgumentException("Option operation=" + operation.optionValue() + " is not available with"
                                                + " protocol=rq (only enqueue and result)");
+        }
+        if (!flowLimits.isEmpty()) {
+            throw new IllegalArgumentException("Options rateLimit and maxActive are not available with protocol=rq:"
+                                               + " Python RQ's workers would not follow them (docs/flow-control.md)");
         }
         for (String option : new String[] { "retryBackoff", "retryMultiplier", "retryMaxInterval", "retryJitter" }) {
             if (uriOptions.contains(option)) {
@@ -509,6 +523,32 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
         return cachedDepths().paused();
     }
 
+    @ManagedAttribute(description = "The queue's stored maxActive (every consumer in every JVM follows it), -1 for"
+                                    + " none, as last read")
+    public long getMaxActive() {
+        return cachedDepths().stats().flow().maxActive();
+    }
+
+    @ManagedAttribute(description = "The queue's stored rateLimit as starts/window (e.g. 100/1s), empty for none, as"
+                                    + " last read")
+    public String getRateLimit() {
+        io.camelrq.store.FlowState flow = cachedDepths().stats().flow();
+        return flow.rateLimit() < 0 ? ""
+                : flow.rateLimit() + "/" + Durations.format(java.time.Duration.ofMillis(flow.rateWindowMs()));
+    }
+
+    @ManagedAttribute(description = "Job starts the rate limit still allows in the current window, -1 without a rate"
+                                    + " limit, as last read")
+    public long getRateTokensLeft() {
+        return cachedDepths().stats().flow().rateTokensLeft();
+    }
+
+    @ManagedAttribute(description = "How long a route's Retry-After (CamelRqPauseQueue) still holds the whole queue,"
+                                    + " in ms; 0 when it does not, as last read")
+    public long getRetryAfterMs() {
+        return cachedDepths().stats().flow().retryAfterMs();
+    }
+
     @ManagedAttribute(description = "When the depth attributes were last read from Redis (ISO-8601), or never")
     public String getDepthsReadAt() {
         long at = cachedDepths().readAtMillis();
@@ -724,6 +764,11 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
     }
 
     /** How long the failed registry keeps a job; zero when unbounded. */
+    /** The flow control this endpoint's consumer offers for its queue; {@link FlowLimits#NONE} without any. */
+    FlowLimits flowLimits() {
+        return flowLimits;
+    }
+
     Duration failedTtl() {
         return failedTtl;
     }

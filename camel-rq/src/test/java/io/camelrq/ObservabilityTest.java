@@ -95,6 +95,49 @@ class ObservabilityTest extends RqTestSupport {
         assertThat(stats()).containsEntry("failed", 0L).containsEntry("scheduled", 0L);
     }
 
+    /** The queue's flow control in JMX, the gauges, the stats operation and the dev console (docs/flow-control.md). */
+    @Test
+    void flowControlStateIsShownEverywhere() throws Exception {
+        String uri = "rq:" + queue + "?maxActive=3&rateLimit=50/1s&concurrentConsumers=5";
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(uri).process(e -> release.await());
+            }
+        });
+        for (int i = 0; i < 5; i++) {
+            template.sendBody(uri, "job " + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> stats().get("active") == 3L);
+        try {
+            assertThat(stats()).containsEntry("maxActive", 3L).containsEntry("rateLimit", 50L)
+                    .containsEntry("rateWindowMs", 1000L).containsEntry("queued", 2L);
+            assertThat(stats().get("rateTokensLeft")).isBetween(0L, 47L);
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName endpoint = server.queryNames(new ObjectName("org.apache.camel:type=endpoints,*"), null).stream()
+                    .filter(n -> n.getKeyProperty("name").contains("rq://" + queue)).findFirst().orElseThrow();
+            server.invoke(endpoint, "refreshDepths", null, null);
+            assertThat(server.getAttribute(endpoint, "MaxActive")).isEqualTo(3L);
+            assertThat(server.getAttribute(endpoint, "RateLimit")).isEqualTo("50/1s");
+            assertThat((Long) server.getAttribute(endpoint, "RateTokensLeft")).isBetween(0L, 47L);
+            assertThat(server.getAttribute(endpoint, "RetryAfterMs")).isEqualTo(0L);
+            await().atMost(Duration.ofSeconds(5)).until(
+                    () -> meters.get("camel.rq.queue.active.max").tag("queue", queue).gauge().value() == 3.0);
+            assertThat(meters.get("camel.rq.queue.rate.tokens").tag("queue", queue).gauge().value()).isBetween(0.0, 47.0);
+            assertThat(meters.get("camel.rq.queue.retry.after").tag("queue", queue).gauge().value()).isZero();
+            DevConsole console = PluginHelper.getDevConsoleResolver(context).resolveDevConsole("rq");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> json = (Map<String, Object>) console.call(DevConsole.MediaType.JSON);
+            @SuppressWarnings("unchecked")
+            java.util.List<Map<String, Object>> queues = (java.util.List<Map<String, Object>>) json.get("queues");
+            assertThat(queues).anySatisfy(q -> assertThat(q).containsEntry("queue", queue)
+                    .containsEntry("maxActive", 3L).containsEntry("rateLimit", 50L));
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void micrometerCountsTimesAndGaugesByQueue() throws Exception {
         // another endpoint of the same queue registers the depth gauges first; the consumer's refreshes

@@ -68,11 +68,11 @@ public final class Benchmarks {
     /** The job body of every scenario: 100 bytes of JSON-looking ASCII. */
     static final String PAYLOAD = payload(100);
 
-    static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9");
+    static final List<String> SCENARIOS = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
     /** Every row a complete run reports, in order (7: the peers, see {@link Peers}). */
     public static final List<String> ROW_IDS = java.util.stream.Stream.concat(java.util.stream.Stream.of("1a", "1b",
             "1c", "1d", "2a", "2b", "2c", "2d", "3a", "3b", "4a", "4b", "5", "6"), java.util.stream.Stream.concat(Peers.ROW_IDS.stream(),
-            java.util.stream.Stream.of("8a", "8b", "8c", "9"))).toList();
+            java.util.stream.Stream.of("8a", "8b", "8c", "9", "10a", "10b", "10c", "10d", "10e"))).toList();
 
     private static final long LEASE_MS = 30_000;
     private static final int LIST = 10_000;
@@ -200,6 +200,7 @@ public final class Benchmarks {
                 case "7" -> new Peers(size, redis, report).run();
                 case "8" -> idleQueues();
                 case "9" -> backlog();
+                case "10" -> flowControl();
                 default -> throw new IllegalArgumentException(number);
             }
         } catch (Exception e) {
@@ -397,23 +398,7 @@ public final class Benchmarks {
 
     /** Fills the paused queue with n jobs, resumes it, and times the route draining it. */
     private RedisProbe.Cost drainCamel(DefaultCamelContext context, String routeId, int n) throws Exception {
-        JobStore store = store("e2e");
-        store.pause().get(10, TimeUnit.SECONDS);
-        context.getRouteController().startRoute(routeId);
-        try {
-            RqEndpoint endpoint = (RqEndpoint) context.getRoute(routeId).getEndpoint();
-            long done = endpoint.getCompletedTotal();
-            storeBulk(store, jobs(n, -1));
-            RedisProbe.Snapshot before = probe.snapshot();
-            long t0 = System.nanoTime();
-            store.resume().get(10, TimeUnit.SECONDS);
-            waitUntil(() -> endpoint.getCompletedTotal() >= done + n, Duration.ofSeconds(60 + n / 1000),
-                    "drain of " + n + " jobs");
-            long elapsed = System.nanoTime() - t0;
-            return before.costUntil(probe.snapshot(), n, elapsed);
-        } finally {
-            context.getRouteController().stopRoute(routeId);
-        }
+        return drainQueue(context, "e2e", routeId, n);
     }
 
     /**
@@ -876,6 +861,110 @@ public final class Benchmarks {
                 + " %,d with %d threads, batches of 100.%n", queued, queued, n, n, queued, threads));
     }
 
+    // ---- 10. the cost of flow control -----------------------------------------------------------------------
+
+    /**
+     * The same drain (8 consumer threads, no-op route) on a plain queue and on queues with flow limits, one after
+     * the other in this run: a rate limit and a maxActive too high to hold anything back show what their
+     * bookkeeping in the claim costs; maxActive=8 with 8 threads shows a cap that binds.
+     */
+    private void flowControl() throws Exception {
+        int n = size.drainJobs();
+        Map<String, String> variants = new java.util.LinkedHashMap<>();
+        variants.put("plain", "");
+        variants.put("rate", "&rateLimit=100000000/1s");
+        variants.put("active", "&maxActive=1000000");
+        variants.put("active8", "&maxActive=8");
+        DefaultCamelContext context = camel(new RouteBuilder() {
+            @Override
+            public void configure() {
+                variants.forEach((name, options) -> from("rq:flow-" + name + "?concurrentConsumers=8&waitTimeout=1s"
+                                                         + options).routeId("flow-" + name).autoStartup(false)
+                        .process(exchange -> {
+                        }));
+                // jobs that take 5 ms, as calls to another system do: where a binding cap is used
+                for (String name : List.of("slow-plain", "slow-active8")) {
+                    from("rq:flow-" + name + "?concurrentConsumers=8&waitTimeout=1s"
+                         + (name.endsWith("active8") ? "&maxActive=8" : "")).routeId("flow-" + name)
+                            .autoStartup(false).process(exchange -> Thread.sleep(5));
+                }
+            }
+        });
+        Map<String, RedisProbe.Cost> results = new java.util.LinkedHashMap<>();
+        try {
+            drainQueue(context, "flow-plain", "flow-plain", Math.max(100, n / 3)); // warm-up, not recorded
+            // one drain takes well under a second: the best of 3 rounds, each variant once per round, so a
+            // moment of noise on the machine does not decide a ratio
+            for (int round = 0; round < 3; round++) {
+                for (String name : variants.keySet()) {
+                    RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, n);
+                    log("  flow control %s, round %d: %,.0f jobs/s, %.3f script calls/job", name, round + 1,
+                            cost.perSecond(), cost.scriptCallsPerJob());
+                    if (!results.containsKey(name) || cost.perSecond() > results.get(name).perSecond()) {
+                        results.put(name, cost);
+                        costs.put("10 drain cc=8, " + name, cost);
+                    }
+                }
+            }
+            int slowJobs = Math.max(40, n / 10);
+            for (String name : List.of("slow-plain", "slow-active8")) {
+                RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, slowJobs);
+                results.put(name, cost);
+                costs.put("10 drain cc=8, 5 ms jobs, " + name, cost);
+                log("  flow control %s: %,.0f jobs/s, %.3f script calls/job", name, cost.perSecond(),
+                        cost.scriptCallsPerJob());
+            }
+        } finally {
+            context.stop();
+        }
+        double plain = results.get("plain").perSecond();
+        report.add(new Row("10a", "flow control: plain queue, 8 consumer threads (the reference)", plain, rate(plain),
+                "(info)", null, "", Double.NaN));
+        String[][] rows = { { "10b", "rate", "rateLimit=100000000/1s (never binds: the sliding log's cost)" },
+                { "10c", "active", "maxActive=1000000 (never binds: the cap's cost)" },
+                { "10d", "active8", "maxActive=8 with 8 threads, no-op jobs (binds: one job per claim)" } };
+        for (String[] row : rows) {
+            double value = results.get(row[1]).perSecond();
+            boolean binds = row[1].equals("active8");
+            report.add(new Row(row[0], "flow control: " + row[2], value, rate(value), binds ? "(info)" : "≥ 0.8 of plain",
+                    binds ? null : value >= 0.8 * plain, rate(plain) + " (plain)", value / plain));
+        }
+        double slowPlain = results.get("slow-plain").perSecond();
+        double slowCapped = results.get("slow-active8").perSecond();
+        report.add(new Row("10e", "flow control: maxActive=8 with 8 threads, 5 ms jobs", slowCapped, rate(slowCapped),
+                "≥ 0.8 of plain", slowCapped >= 0.8 * slowPlain, rate(slowPlain) + " (plain, 5 ms jobs)",
+                slowCapped / slowPlain));
+        report.section(String.format(Locale.ROOT, "## 10. The cost of flow control%n%n"
+                + "Each point: %,d jobs pre-filled (queue paused), then resumed and drained by a no-op route with"
+                + " concurrentConsumers=8, timed from resume to the last ack; the best of 3 rounds that drain each"
+                + " queue once in turn, in this run. 10e drains %,d jobs of 5 ms each, once per queue."
+                + " Script calls per job: plain %.3f, rateLimit %.3f, maxActive %.3f, maxActive=8 %.3f.%n", n,
+                Math.max(40, n / 10),
+                results.get("plain").scriptCallsPerJob(), results.get("rate").scriptCallsPerJob(),
+                results.get("active").scriptCallsPerJob(), results.get("active8").scriptCallsPerJob()));
+    }
+
+    /** Fills the paused queue with n jobs, resumes it, and times the given route draining it. */
+    private RedisProbe.Cost drainQueue(DefaultCamelContext context, String queue, String routeId, int n)
+            throws Exception {
+        JobStore store = store(queue);
+        store.pause().get(10, TimeUnit.SECONDS);
+        context.getRouteController().startRoute(routeId);
+        try {
+            RqEndpoint endpoint = (RqEndpoint) context.getRoute(routeId).getEndpoint();
+            long done = endpoint.getCompletedTotal();
+            storeBulk(store, jobs(n, -1));
+            RedisProbe.Snapshot before = probe.snapshot();
+            long t0 = System.nanoTime();
+            store.resume().get(10, TimeUnit.SECONDS);
+            waitUntil(() -> endpoint.getCompletedTotal() >= done + n, Duration.ofSeconds(60 + n / 1000),
+                    "drain of " + n + " jobs from " + queue);
+            return before.costUntil(probe.snapshot(), n, System.nanoTime() - t0);
+        } finally {
+            context.getRouteController().stopRoute(routeId);
+        }
+    }
+
     // ---- 4. delayed / retry lateness ---------------------------------------------------------------------
 
     private void delayed() throws Exception {
@@ -1231,7 +1320,7 @@ public final class Benchmarks {
         for (String part : value.split(",")) {
             String number = part.trim();
             if (!SCENARIOS.contains(number)) {
-                throw new IllegalArgumentException("bench.only: unknown scenario '" + number + "' (1 to 7)");
+                throw new IllegalArgumentException("bench.only: unknown scenario '" + number + "' (1 to 10)");
             }
             only.add(number);
         }

@@ -143,6 +143,24 @@ class DashboardMainTest {
         assertThat(processedLastHour()).isEqualTo(7);
         assertThat(summary.path("history").path("processed").size()).isEqualTo(60);
 
+        // the queue's flow control, as stored in Redis (docs/flow-control.md), shows on the queue and the list
+        String limits = "rq:{" + queue + "}:limits";
+        String retryAfter = "rq:{" + queue + "}:retry-after";
+        redis.server().call("HSET", limits, "maxActive", "7", "rateLimit", "100", "rateWindowMs", "60000");
+        redis.server().call("SET", retryAfter, Long.toString(System.currentTimeMillis() + 60_000), "PX", "60000");
+        try {
+            JsonNode limited = json("/api/queue?queue=" + queue);
+            assertThat(limited.path("maxActive").asInt()).isEqualTo(7);
+            assertThat(limited.path("rateLimit").asInt()).isEqualTo(100);
+            assertThat(limited.path("rateWindowMs").asInt()).isEqualTo(60000);
+            assertThat(limited.path("rateTokensLeft").asInt()).isEqualTo(100);
+            assertThat(limited.path("retryAfterMs").asLong()).isBetween(1L, 60_000L);
+            assertThat(queueSummary().path("maxActive").asInt()).isEqualTo(7);
+            assertThat(get("/app.js").body()).contains("flowText");
+        } finally {
+            redis.server().call("DEL", limits, retryAfter);
+        }
+
         JsonNode failed = json("/api/jobs?queue=" + queue + "&state=failed&order=desc&limit=10");
         assertThat(failed.path("total").asInt()).isEqualTo(2);
         assertThat(failed.path("jobs").get(0).path("id").asText()).isEqualTo("bad-2");

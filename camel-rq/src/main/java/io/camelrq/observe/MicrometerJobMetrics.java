@@ -42,6 +42,16 @@ final class MicrometerJobMetrics {
         gauge("scheduled", depths.scheduled);
         gauge("active", depths.active);
         gauge("failed", depths.failed);
+        flowGauge("camel.rq.queue.active.max", depths.maxActive,
+                "The queue's stored maxActive, -1 for none, as last read from Redis");
+        flowGauge("camel.rq.queue.rate.tokens", depths.rateTokensLeft,
+                "Job starts the queue's rate limit still allows in the current window, -1 without one");
+        flowGauge("camel.rq.queue.retry.after", depths.retryAfterMs,
+                "Milliseconds a route's Retry-After (CamelRqPauseQueue) still holds the whole queue, 0 when none");
+    }
+
+    private void flowGauge(String name, AtomicLong value, String description) {
+        Gauge.builder(name, value, AtomicLong::get).description(description).tags(queueTags).register(registry);
     }
 
     private void gauge(String state, AtomicLong value) {

@@ -14,11 +14,17 @@ public final class QueueDepths {
     final AtomicLong scheduled = new AtomicLong();
     final AtomicLong active = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
+    final AtomicLong maxActive = new AtomicLong(-1);
+    final AtomicLong rateTokensLeft = new AtomicLong(-1);
+    final AtomicLong retryAfterMs = new AtomicLong();
 
     void update(QueueStats stats) {
         queued.set(stats.queued());
         scheduled.set(stats.scheduled());
         active.set(stats.active());
         failed.set(stats.failed());
+        maxActive.set(stats.flow().maxActive());
+        rateTokensLeft.set(stats.flow().rateTokensLeft());
+        retryAfterMs.set(stats.flow().retryAfterMs());
     }
 }

@@ -75,6 +75,12 @@ public class RqDevConsole extends AbstractDevConsole {
         queue.put("failed", stats.failed());
         queue.put("completed", stats.completed());
         queue.put("paused", depths.paused());
+        // flow control, only for the limits the queue has (the stats operation's keys)
+        stats.toMap().forEach((key, value) -> {
+            if (!queue.containsKey(key)) {
+                queue.put(key, value);
+            }
+        });
         queue.put("depthsReadAt", depths.readAtMillis() == 0 ? "never"
                 : java.time.Instant.ofEpochMilli(depths.readAtMillis()).toString());
         if (depths.error() != null) {

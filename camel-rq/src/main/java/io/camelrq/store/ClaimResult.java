@@ -15,7 +15,12 @@ import java.util.List;
  *                        failed
  * @param promoteError    why promote_due failed, or null. The claim is its own transition and its jobs are
  *                        returned even then: they are active and leased to this consumer.
+ * @param limitWaitMs     why the claim took fewer jobs than ready held: -1 nothing held it back; 0 maxActive
+ *                        did (the ack or fail that frees a slot pushes a wake-up marker); more than 0 the rate
+ *                        window or a route's Retry-After holds the queue for that many ms
+ * @param limits          the queue's stored maxActive and rateLimit (0 for none; the window is not read, and
+ *                        is given as 1 when there is a rate limit)
  */
 public record ClaimResult(List<ClaimedJob> jobs, int dangling, int released, long promoted, long msUntilNextDue,
-        Throwable promoteError) {
+        Throwable promoteError, long limitWaitMs, FlowLimits limits) {
 }

@@ -45,15 +45,16 @@ public final class JobStore {
     private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
     private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due");
     private static final LuaScript CLAIM = LuaScript.load("claim");
-    private static final LuaScript ACK = LuaScript.load("ack", "_history");
-    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later", "_history");
-    private static final LuaScript FAIL = LuaScript.load("fail", "_history");
-    private static final LuaScript RELEASE = LuaScript.load("release");
+    private static final LuaScript ACK = LuaScript.load("ack", "_history", "_flow");
+    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later", "_history", "_flow");
+    private static final LuaScript FAIL = LuaScript.load("fail", "_history", "_flow");
+    private static final LuaScript RELEASE = LuaScript.load("release", "_flow");
     private static final LuaScript EXTEND_LEASE = LuaScript.load("extend_lease");
     private static final LuaScript RECOVER_STALLED = LuaScript.load("recover_stalled");
     private static final LuaScript REQUEUE_FAILED = LuaScript.load("requeue_failed");
     private static final LuaScript PURGE = LuaScript.load("purge");
     private static final LuaScript STATS = LuaScript.load("stats");
+    private static final LuaScript CONFIGURE_LIMITS = LuaScript.load("configure_limits");
     private static final LuaScript CANCEL = LuaScript.load("cancel");
     private static final LuaScript DELETE_JOB = LuaScript.load("delete_job");
     private static final LuaScript PAUSE = LuaScript.load("pause");
@@ -210,8 +211,7 @@ public final class JobStore {
         requireAtLeast(receivedSeq, 0, "receivedSeq");
         String claimKey = keys.claim(claimerId);
         CompletableFuture<long[]> promoted = promoteDue(PROMOTE_LIMIT);
-        CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused(), claimKey },
+        CompletableFuture<List<Object>> claimed = CLAIM.run(redis, ScriptOutputType.MULTI, claimKeys(claimKey),
                 keys.jobPrefix(), Integer.toString(maxJobs), Long.toString(leaseMs), Long.toString(claimSeq),
                 Long.toString(receivedSeq));
         CompletableFuture<Object> promotedOrError = promoted.handle((p, error) -> p != null ? p : unwrap(error));
@@ -219,16 +219,19 @@ public final class JobStore {
             long claimedAt = asLong(c.get(0));
             int dangling = (int) asLong(c.get(1));
             int released = (int) asLong(c.get(2));
-            List<ClaimedJob> jobs = new ArrayList<>((c.size() - 3) / 8);
-            for (int i = 3; i + 7 < c.size(); i += 8) {
+            long limitWaitMs = asLong(c.get(3));
+            FlowLimits limits = new FlowLimits((int) asLong(c.get(5)), asLong(c.get(5)) > 0 ? 1 : 0,
+                    (int) asLong(c.get(4)));
+            List<ClaimedJob> jobs = new ArrayList<>((c.size() - 6) / 8);
+            for (int i = 6; i + 7 < c.size(); i += 8) {
                 jobs.add(new ClaimedJob((String) c.get(i), asLong(c.get(i + 1)), (int) asLong(c.get(i + 2)),
                         (String) c.get(i + 3), (String) c.get(i + 4), (String) c.get(i + 5), (String) c.get(i + 6),
                         asLong(c.get(i + 7)), claimedAt));
             }
             if (p instanceof long[] moved) {
-                return new ClaimResult(jobs, dangling, released, moved[0], moved[1], null);
+                return new ClaimResult(jobs, dangling, released, moved[0], moved[1], null, limitWaitMs, limits);
             }
-            return new ClaimResult(jobs, dangling, released, 0, -1, (Throwable) p);
+            return new ClaimResult(jobs, dangling, released, 0, -1, (Throwable) p, limitWaitMs, limits);
         });
     }
 
@@ -242,11 +245,34 @@ public final class JobStore {
     public CompletableFuture<Integer> giveBackClaim(String claimerId, long receivedSeq, long leaseMs) {
         requireAtLeast(receivedSeq, 0, "receivedSeq");
         requireAtLeast(leaseMs, 1, "leaseMs");
-        return CLAIM.<List<Object>> run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused(),
-                        keys.claim(claimerId) },
+        return CLAIM.<List<Object>> run(redis, ScriptOutputType.MULTI, claimKeys(keys.claim(claimerId)),
                 keys.jobPrefix(), "0", Long.toString(leaseMs), Long.toString(receivedSeq), Long.toString(receivedSeq))
                 .thenApply(r -> (int) asLong(r.get(2)));
+    }
+
+    private String[] claimKeys(String claimRecord) {
+        return new String[] { keys.ready(), keys.active(), keys.wake(), keys.tokens(), keys.paused(), claimRecord,
+                keys.limits(), keys.rate(), keys.retryAfter(), keys.atCapacity() };
+    }
+
+    /**
+     * configure_limits: offers this consumer's flow-control settings for the queue. Each one the queue does not
+     * have yet is stored; one it has is left as it is, and the stored value is what every claim of the queue
+     * follows. The answer is what is stored after the call, to compare with the offer.
+     */
+    public CompletableFuture<FlowLimits> configureLimits(FlowLimits offer) {
+        return CONFIGURE_LIMITS.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.limits() },
+                offer.rateLimit() > 0 ? Integer.toString(offer.rateLimit()) : "",
+                offer.rateLimit() > 0 ? Long.toString(offer.rateWindowMs()) : "",
+                offer.maxActive() > 0 ? Integer.toString(offer.maxActive()) : "")
+                .thenApply(r -> new FlowLimits((int) storedOrZero(r.get(0)), storedOrZero(r.get(1)),
+                        (int) storedOrZero(r.get(2))));
+    }
+
+    /** A stored limit ("" when the queue has none, then 0). */
+    private static long storedOrZero(Object value) {
+        String text = String.valueOf(value);
+        return text.isEmpty() ? 0 : Long.parseLong(text);
     }
 
     /** promote_due alone: {moved, msUntilNextDue}. */
@@ -275,14 +301,16 @@ public final class JobStore {
     /** ack for several attempts in one script call: one flag per attempt, in order. */
     CompletableFuture<List<Boolean>> ackAll(List<JobLease> leases, long resultTtlMs) {
         requireAtLeast(resultTtlMs, 0, "resultTtlMs");
-        String[] scriptKeys = new String[2 + leases.size()];
+        String[] scriptKeys = new String[4 + leases.size()];
         scriptKeys[0] = keys.active();
         scriptKeys[1] = keys.completed();
+        scriptKeys[2] = keys.wake();
+        scriptKeys[3] = keys.atCapacity();
         String[] args = new String[3 + leases.size() * 2];
         args[0] = keys.jobPrefix();
         args[1] = Long.toString(resultTtlMs);
         args[2] = Integer.toString(TRIM_LIMIT);
-        int key = 2;
+        int key = 4;
         int i = 3;
         for (JobLease lease : leases) {
             scriptKeys[key++] = keys.job(lease.id());
@@ -304,10 +332,19 @@ public final class JobStore {
      * for a repeated call, so one whose reply was lost can be sent again).
      */
     public CompletableFuture<Long> retryLater(String id, long token, long delayMs, JobError error) {
+        return retryLater(id, token, delayMs, error, false);
+    }
+
+    /**
+     * retry_later, and with {@code pauseQueue} no consumer of the queue claims anything until the retry is due
+     * (a route's Retry-After with CamelRqPauseQueue: the remote system said to come back later).
+     */
+    public CompletableFuture<Long> retryLater(String id, long token, long delayMs, JobError error, boolean pauseQueue) {
         return RETRY_LATER.run(redis, ScriptOutputType.INTEGER,
-                new String[] { keys.job(id), keys.active(), keys.scheduled(), keys.ready(), keys.wake() },
+                new String[] { keys.job(id), keys.active(), keys.scheduled(), keys.ready(), keys.wake(),
+                        keys.atCapacity(), keys.retryAfter() },
                 id, Long.toString(token), Long.toString(Math.max(0, delayMs)),
-                error.className(), error.message(), error.stackTrace());
+                error.className(), error.message(), error.stackTrace(), pauseQueue ? "1" : "0");
     }
 
     /**
@@ -321,18 +358,34 @@ public final class JobStore {
      */
     public CompletableFuture<Long> fail(String id, long token, JobError error, String reason, int failedMax,
             long failedTtlMs) {
-        return fail(id, token, error, reason, failedMax, failedTtlMs, TRIM_LIMIT);
+        return fail(id, token, error, reason, failedMax, failedTtlMs, TRIM_LIMIT, 0);
+    }
+
+    /**
+     * fail, and with a positive {@code pauseQueue} no consumer of the queue claims anything for that long (a
+     * route's Retry-After with CamelRqPauseQueue on a job that had no retry left).
+     */
+    public CompletableFuture<Long> fail(String id, long token, JobError error, String reason, int failedMax,
+            long failedTtlMs, java.time.Duration pauseQueue) {
+        return fail(id, token, error, reason, failedMax, failedTtlMs, TRIM_LIMIT, pauseQueue.toMillis());
     }
 
     CompletableFuture<Long> fail(String id, long token, JobError error, String reason, int failedMax,
             long failedTtlMs, int trimLimit) {
+        return fail(id, token, error, reason, failedMax, failedTtlMs, trimLimit, 0);
+    }
+
+    private CompletableFuture<Long> fail(String id, long token, JobError error, String reason, int failedMax,
+            long failedTtlMs, int trimLimit, long pauseQueueMs) {
         requireAtLeast(failedMax, 0, "failedMax");
         requireAtLeast(failedTtlMs, 0, "failedTtlMs");
+        requireAtLeast(pauseQueueMs, 0, "pauseQueueMs");
         return FAIL.run(redis, ScriptOutputType.INTEGER,
-                new String[] { keys.job(id), keys.active(), keys.failed() },
+                new String[] { keys.job(id), keys.active(), keys.failed(), keys.wake(), keys.atCapacity(),
+                        keys.retryAfter() },
                 id, Long.toString(token), error.className(), error.message(), error.stackTrace(), reason,
                 keys.jobPrefix(), Integer.toString(failedMax), Long.toString(failedTtlMs),
-                Integer.toString(trimLimit));
+                Integer.toString(trimLimit), Long.toString(pauseQueueMs));
     }
 
     /**
@@ -342,7 +395,8 @@ public final class JobStore {
      */
     public CompletableFuture<Boolean> release(String id, long token) {
         return RELEASE.<Long> run(redis, ScriptOutputType.INTEGER,
-                new String[] { keys.job(id), keys.active(), keys.ready(), keys.wake() }, id, Long.toString(token))
+                new String[] { keys.job(id), keys.active(), keys.ready(), keys.wake(), keys.atCapacity() }, id,
+                Long.toString(token))
                 .thenApply(r -> r == 1L);
     }
 
@@ -444,9 +498,11 @@ public final class JobStore {
 
     public CompletableFuture<QueueStats> stats() {
         return STATS.<List<Object>> run(redis, ScriptOutputType.MULTI,
-                new String[] { keys.ready(), keys.scheduled(), keys.active(), keys.failed(), keys.completed() })
+                new String[] { keys.ready(), keys.scheduled(), keys.active(), keys.failed(), keys.completed(),
+                        keys.limits(), keys.rate(), keys.retryAfter() })
                 .thenApply(r -> new QueueStats(asLong(r.get(0)), asLong(r.get(1)), asLong(r.get(2)), asLong(r.get(3)),
-                        asLong(r.get(4))));
+                        asLong(r.get(4)), new FlowState(asLong(r.get(5)), asLong(r.get(6)), asLong(r.get(7)),
+                                asLong(r.get(8)), asLong(r.get(9)))));
     }
 
     /** cancel: a queued or scheduled job is deleted and never runs. Returns false for any other state. */

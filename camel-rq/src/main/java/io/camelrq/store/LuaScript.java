@@ -54,8 +54,12 @@ public final class LuaScript {
      * A script preceded by a shared file of helper functions, e.g. the time formatting of the RQ scripts:
      * Redis has no include, and each script must stay one atomic call, so the helpers are sent with it.
      */
-    public static LuaScript load(String name, String prelude) {
-        return new LuaScript(name, read(prelude) + "\n" + read(name));
+    public static LuaScript load(String name, String... preludes) {
+        StringBuilder source = new StringBuilder();
+        for (String prelude : preludes) {
+            source.append(read(prelude)).append('\n');
+        }
+        return new LuaScript(name, source.append(read(name)).toString());
     }
 
     private static String read(String name) {

@@ -16,6 +16,10 @@ public final class QueueKeys {
     private final String wake;
     private final String tokens;
     private final String paused;
+    private final String limits;
+    private final String rate;
+    private final String retryAfter;
+    private final String atCapacity;
     private final String jobPrefix;
     private final String claimPrefix;
     private final String base;
@@ -34,6 +38,10 @@ public final class QueueKeys {
         this.wake = base + "wake";
         this.tokens = base + "tokens";
         this.paused = base + "paused";
+        this.limits = base + "limits";
+        this.rate = base + "rate";
+        this.retryAfter = base + "retry-after";
+        this.atCapacity = base + "at-capacity";
         this.jobPrefix = base + "job:";
         this.claimPrefix = base + "claim:";
         this.queueNames = keyPrefix + ":queue-names";
@@ -89,6 +97,26 @@ public final class QueueKeys {
     /** Present while the queue is paused. */
     public String paused() {
         return paused;
+    }
+
+    /** The queue's flow-control settings (rateLimit, maxActive), stored by the first consumer that sets them. */
+    public String limits() {
+        return limits;
+    }
+
+    /** The claims inside the current rate window (token -> claim time), for rateLimit's sliding log. */
+    public String rate() {
+        return rate;
+    }
+
+    /** Present while a route's Retry-After (with CamelRqPauseQueue) holds the whole queue: the time it ends. */
+    public String retryAfter() {
+        return retryAfter;
+    }
+
+    /** Present while a claim was held back by maxActive: the next ack or fail wakes a waiting consumer. */
+    public String atCapacity() {
+        return atCapacity;
     }
 
     /**

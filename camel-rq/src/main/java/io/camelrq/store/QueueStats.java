@@ -3,9 +3,18 @@ package io.camelrq.store;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Depths of one queue, read in one atomic snapshot. */
-public record QueueStats(long queued, long scheduled, long active, long failed, long completed) {
+/** Depths of one queue and its flow-control state, read in one atomic snapshot. */
+public record QueueStats(long queued, long scheduled, long active, long failed, long completed, FlowState flow) {
 
+    public QueueStats(long queued, long scheduled, long active, long failed, long completed) {
+        this(queued, scheduled, active, failed, completed, FlowState.NONE);
+    }
+
+    /**
+     * The depths, then the flow-control entries of the limits the queue has: {@code maxActive},
+     * {@code rateLimit}, {@code rateWindowMs}, {@code rateTokensLeft}, and {@code retryAfterMs} while a route's
+     * Retry-After pauses the queue.
+     */
     public Map<String, Long> toMap() {
         Map<String, Long> map = new LinkedHashMap<>();
         map.put("queued", queued);
@@ -13,6 +22,17 @@ public record QueueStats(long queued, long scheduled, long active, long failed, 
         map.put("active", active);
         map.put("failed", failed);
         map.put("completed", completed);
+        if (flow.maxActive() >= 0) {
+            map.put("maxActive", flow.maxActive());
+        }
+        if (flow.rateLimit() >= 0) {
+            map.put("rateLimit", flow.rateLimit());
+            map.put("rateWindowMs", flow.rateWindowMs());
+            map.put("rateTokensLeft", flow.rateTokensLeft());
+        }
+        if (flow.retryAfterMs() > 0) {
+            map.put("retryAfterMs", flow.retryAfterMs());
+        }
         return map;
     }
 }

@@ -147,7 +147,18 @@ public final class AttemptSettler {
         if (failure == null) {
             failure = new IllegalStateException("the exchange was marked rollback only");
         }
-        settleFailure(attempt, decision, failure, exchange);
+        boolean pause = pausesQueue(attempt.job(), exchange);
+        if (pause && retryAfter == null) {
+            LOG.warn("Queue {}: job {}: ignoring {}=true: it needs {} to say until when", settings.queue(),
+                    attempt.job().id(), RqConstants.PAUSE_QUEUE, RqConstants.RETRY_AFTER);
+        }
+        Duration pauseQueue = pause && retryAfter != null ? retryAfter : Duration.ZERO;
+        if ((pauseQueue.toMillis() > 0)) {
+            LOG.info("Queue {}: job {} asked to pause the queue for {} ({} with {}); no consumer claims until then",
+                    settings.queue(), attempt.job().id(), Durations.format(pauseQueue), RqConstants.PAUSE_QUEUE,
+                    RqConstants.RETRY_AFTER);
+        }
+        settleFailure(attempt, decision, failure, exchange, pauseQueue);
     }
 
     /** The attempt ran past jobTimeout: it fails like any attempt, whatever retryOn says. */
@@ -157,7 +168,7 @@ public final class AttemptSettler {
                                                                 + " jobTimeout=" + settings.jobTimeout());
         LOG.warn("Queue {}: job {}: {}; interrupting it", settings.queue(), job.id(), error.getMessage());
         // the route may still be changing its exchange: a dead letter is built from the stored job instead
-        settleFailure(attempt, attempt.policy().decide(job.attempt(), null, null), error, null);
+        settleFailure(attempt, attempt.policy().decide(job.attempt(), null, null), error, null, Duration.ZERO);
     }
 
     /** A job whose lease expired, now owned by this consumer under a fresh token. */
@@ -210,17 +221,27 @@ public final class AttemptSettler {
         });
     }
 
-    private void settleFailure(Attempt attempt, RetryDecision decision, Throwable failure, Exchange exchange) {
+    /**
+     * @param pauseQueue how long the whole queue stops claiming (a route's Retry-After with CamelRqPauseQueue),
+     *                   zero for not at all; it holds whether the job is retried or has no retry left
+     */
+    private void settleFailure(Attempt attempt, RetryDecision decision, Throwable failure, Exchange exchange,
+            Duration pauseQueue) {
         if (decision.retry()) {
-            retryLater(attempt, decision.delay(), JobError.of(failure));
+            retryLater(attempt, decision.delay(), JobError.of(failure), (pauseQueue.toMillis() > 0));
         } else {
-            fail(attempt, JobError.of(failure), decision.reason(), failure, exchange);
+            fail(attempt, JobError.of(failure), decision.reason(), failure, exchange, pauseQueue);
         }
     }
 
     private void retryLater(Attempt attempt, Duration delay, JobError error) {
+        retryLater(attempt, delay, error, false);
+    }
+
+    private void retryLater(Attempt attempt, Duration delay, JobError error, boolean pauseQueue) {
         ClaimedJob job = attempt.job();
-        record(attempt, "retry", () -> store.get().retryLater(job.id(), job.token(), delay.toMillis(), error),
+        record(attempt, "retry", () -> store.get().retryLater(job.id(), job.token(), delay.toMillis(), error,
+                pauseQueue),
                 (due, resent) -> {
                     if (due >= 0) {
                         events.retried();
@@ -237,11 +258,16 @@ public final class AttemptSettler {
     }
 
     private void fail(Attempt attempt, JobError error, String reason, Throwable failure, Exchange exchange) {
+        fail(attempt, error, reason, failure, exchange, Duration.ZERO);
+    }
+
+    private void fail(Attempt attempt, JobError error, String reason, Throwable failure, Exchange exchange,
+            Duration pauseQueue) {
         ClaimedJob job = attempt.job();
         // the dead letter's message is copied now, while the route's exchange still holds it
         Message copy = exchange == null ? null : exchange.getMessage().copy();
         record(attempt, "fail", () -> store.get().fail(job.id(), job.token(), error, reason, settings.failedMax(),
-                settings.failedTtl().toMillis()), (trimmed, resent) -> {
+                settings.failedTtl().toMillis(), pauseQueue), (trimmed, resent) -> {
                     if (trimmed < 0) {
                         if (!resent) {
                             LOG.warn("Queue {}: job {} attempt {} failed after it lost ownership of the job",
@@ -340,6 +366,21 @@ public final class AttemptSettler {
     /** Enqueue to the start of the first attempt, on the Redis clock; -1 for later attempts. */
     private static long queueWaitMs(ClaimedJob job) {
         return job.attempt() == 1 && job.claimedAt() > 0 ? Math.max(0, job.claimedAt() - job.enqueuedAt()) : -1;
+    }
+
+    /** Whether the route set CamelRqPauseQueue to true (a Boolean, or text true/false). */
+    private boolean pausesQueue(ClaimedJob job, Exchange exchange) {
+        Object value = exchange == null ? null : exchange.getMessage().getHeader(RqConstants.PAUSE_QUEUE);
+        if (value == null || value instanceof Boolean) {
+            return Boolean.TRUE.equals(value);
+        }
+        String text = value.toString().trim();
+        if (!"true".equalsIgnoreCase(text) && !"false".equalsIgnoreCase(text)) {
+            LOG.warn("Queue {}: job {}: ignoring {}='{}' (expected true or false); the queue is not paused",
+                    settings.queue(), job.id(), RqConstants.PAUSE_QUEUE, text);
+            return false;
+        }
+        return "true".equalsIgnoreCase(text);
     }
 
     private Duration retryAfter(ClaimedJob job, Exchange exchange) {

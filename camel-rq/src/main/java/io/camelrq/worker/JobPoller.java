@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 
 import io.camelrq.store.ClaimResult;
 import io.camelrq.store.ClaimedJob;
+import io.camelrq.store.FlowLimits;
 import io.camelrq.store.JobStore;
 import io.lettuce.core.api.StatefulConnection;
 import org.slf4j.Logger;
@@ -99,6 +100,18 @@ public final class JobPoller {
     private volatile boolean claimAnswered;
     /** Set before the wait connections are closed, so the waits that this ends are not taken for outages. */
     private volatile boolean stopping;
+    /**
+     * The most jobs one claim takes while the queue has flow limits, as its latest claim reported them: 2% of
+     * each limit, at least 1. Under maxActive a claimed job holds a slot while it waits in its batch, so a small
+     * batch keeps the slots for running jobs (maxActive=20 claims one job at a time). Under rateLimit a batch's
+     * later jobs start after the earlier ones end, possibly in a later window than the one their claim counted
+     * in; a small batch keeps that spill small.
+     */
+    private volatile int flowBatchCap = Integer.MAX_VALUE;
+    /** Whether this consumer's flow-control settings have been offered to Redis (before its first claim). */
+    private volatile boolean limitsOffered;
+    /** Polling threads that a rate window or a Retry-After pause holds sleep on this; endWaits wakes them. */
+    private final Object limitSleep = new Object();
 
     JobPoller(Supplier<JobStore> store, WorkerSettings settings,
             Function<Duration, StatefulConnection<String, String>> openBlocking) {
@@ -118,14 +131,23 @@ public final class JobPoller {
         JobStore jobs = store.get();
         long sent = System.nanoTime();
         Claimer claimer = claimers.get();
-        int size = claimer.nextBatch(maxJobs, sent);
+        int size = Math.min(claimer.nextBatch(maxJobs, sent), flowBatchCap);
         Batch batch = poll(jobs, size, sent, mayWait);
         claimer.returned(batch.jobs().size());
         return batch;
     }
 
     private Batch poll(JobStore jobs, int maxJobs, long sent, BooleanSupplier mayWait) throws Exception {
+        offerLimits(jobs);
         ClaimResult claim = claim(jobs, maxJobs);
+        if (claim.jobs().isEmpty() && claim.limitWaitMs() > 0 && !stopping && mayWait.getAsBoolean()) {
+            // Ready has work, but the rate window or a Retry-After pause holds it for a known time. A wake-up
+            // marker cannot end that sooner, so sleep instead of waiting on the wake-up list: each enqueue would
+            // otherwise wake this thread for a claim that takes nothing. Never past waitTimeout, so a limit
+            // lowered meanwhile is seen.
+            sleepForLimit(Math.min(claim.limitWaitMs(), settings.waitTimeout().toMillis()));
+            return new Batch(List.of(), sent);
+        }
         if (claim.jobs().isEmpty() && !stopping && mayWait.getAsBoolean()) {
             long waitTimeoutMs = settings.waitTimeout().toMillis();
             long nextDue = claim.msUntilNextDue();
@@ -148,6 +170,53 @@ public final class JobPoller {
             claim = claim(jobs, maxJobs);
         }
         return new Batch(claim.jobs(), sent);
+    }
+
+    /**
+     * Offers this consumer's rateLimit and maxActive for the queue before its first claim. Each one the queue
+     * does not have yet is stored, for every consumer; one stored earlier stays, and a different value here
+     * is logged, since the queue follows the stored one. Sent again by the next poll if Redis did not answer.
+     */
+    private void offerLimits(JobStore jobs) throws Exception {
+        FlowLimits offer = settings.limits();
+        if (limitsOffered || offer.isEmpty()) {
+            return;
+        }
+        FlowLimits stored = await(jobs.configureLimits(offer));
+        limitsOffered = true;
+        if (offer.rateLimit() > 0 && (stored.rateLimit() != offer.rateLimit()
+                                      || stored.rateWindowMs() != offer.rateWindowMs())) {
+            LOG.warn("Queue {}: this consumer's rateLimit={}/{}ms differs from the queue's stored rateLimit={}/{}ms,"
+                     + " which every consumer follows (set by the first consumer to start; docs/flow-control.md says"
+                     + " how to change it)", settings.queue(), offer.rateLimit(), offer.rateWindowMs(),
+                    stored.rateLimit(), stored.rateWindowMs());
+        }
+        if (offer.maxActive() > 0 && stored.maxActive() != offer.maxActive()) {
+            LOG.warn("Queue {}: this consumer's maxActive={} differs from the queue's stored maxActive={}, which every"
+                     + " consumer follows (set by the first consumer to start; docs/flow-control.md says how to change"
+                     + " it)", settings.queue(), offer.maxActive(), stored.maxActive());
+        }
+    }
+
+    static int batchCap(FlowLimits limits) {
+        int cap = Integer.MAX_VALUE;
+        if (limits.maxActive() > 0) {
+            cap = Math.max(1, limits.maxActive() / 50);
+        }
+        if (limits.rateLimit() > 0) {
+            cap = Math.min(cap, Math.max(1, limits.rateLimit() / 50));
+        }
+        return cap;
+    }
+
+    private void sleepForLimit(long ms) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        synchronized (limitSleep) {
+            long left;
+            while (!stopping && (left = end - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(limitSleep, left);
+            }
+        }
     }
 
     private ClaimResult claim(JobStore jobs, int maxJobs) throws Exception {
@@ -179,6 +248,7 @@ public final class JobPoller {
         // Only now is this claim's reply known to have arrived. Had it been lost, lastReceived would stay
         // behind and the next claim would give its jobs back.
         claimer.lastReceived = seq;
+        flowBatchCap = batchCap(result.limits());
         claimAnswered = true;
         if (result.released() > 0) {
             LOG.info("Queue {}: gave back {} job(s) of a claim whose reply was lost; they run again at no cost",
@@ -252,6 +322,9 @@ public final class JobPoller {
     /** Ends every blocking wait at once (stop, suspend, shutdown), so stopping never waits out waitTimeout. */
     public void endWaits() {
         stopping = true;
+        synchronized (limitSleep) {
+            limitSleep.notifyAll();
+        }
         waitConnections.forEach(StatefulConnection::closeAsync);
         waitConnections.clear();
         idleWaitConnections.clear();

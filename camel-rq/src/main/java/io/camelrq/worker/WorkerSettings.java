@@ -3,6 +3,7 @@ package io.camelrq.worker;
 import java.time.Duration;
 
 import io.camelrq.retry.RetrySpec;
+import io.camelrq.store.FlowLimits;
 
 /**
  * What the engine needs to know about its consumer, parsed and checked once when the endpoint was
@@ -20,8 +21,10 @@ import io.camelrq.retry.RetrySpec;
  * @param stalledCountsAsAttempt whether a stall uses up a retry and waits the policy's delay
  * @param failedMax              most jobs kept in the failed registry; 0 = unbounded
  * @param failedTtl              longest a failed job is kept; zero = unbounded
+ * @param limits                 the flow control this consumer offers for the queue (rateLimit, maxActive)
  */
 public record WorkerSettings(String queue, RetrySpec consumerRetry, Duration visibilityTimeout,
         Duration heartbeatInterval, Duration jobTimeout, Duration commandTimeout, Duration waitTimeout,
-        Duration resultTtl, int maxStalls, boolean stalledCountsAsAttempt, int failedMax, Duration failedTtl) {
+        Duration resultTtl, int maxStalls, boolean stalledCountsAsAttempt, int failedMax, Duration failedTtl,
+        FlowLimits limits) {
 }

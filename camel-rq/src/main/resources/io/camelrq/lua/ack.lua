@@ -4,14 +4,17 @@
 --
 -- KEYS[1] active      zset id -> lease deadline (ms)
 -- KEYS[2] completed   zset id -> expiry time of the kept result (ms)
--- KEYS[3..2+N]        the job hash of each attempt, in the order of the pairs
--- ARGV[1] job key prefix; each KEYS[2+i] must be it followed by pair i's id
+-- KEYS[3] wake        wake-up marker list
+-- KEYS[4] at-capacity set while maxActive holds a claim back (claim.lua)
+-- KEYS[5..4+N]        the job hash of each attempt, in the order of the pairs
+-- ARGV[1] job key prefix; each KEYS[4+i] must be it followed by pair i's id
 -- ARGV[2] result TTL in ms (0 = delete the job now)
 -- ARGV[3] most expired entries of completed to unlist in this call (any
 --         consumer's: every ack trims, whatever its own TTL)
 -- ARGV[4..] N pairs: job id, attempt token handed out by claim
 --
--- Also counts the attempts in the minute's history hash (_history.lua).
+-- Also counts the attempts in the minute's history hash (_history.lua),
+-- and wakes a consumer that maxActive holds back (_flow.lua).
 --
 -- Returns one integer per pair: 1, or 0 when the token no longer owns the
 -- job (a stale attempt: its lease expired and the job was recovered, or it
@@ -47,7 +50,7 @@ end
 if not limit or limit < 0 or limit % 1 ~= 0 then
   return redis.error_reply('ERR ack: trim limit must be a whole number >= 0, got ' .. tostring(ARGV[3]))
 end
-if (#ARGV - 3) % 2 ~= 0 or #KEYS ~= 2 + (#ARGV - 3) / 2 then
+if (#ARGV - 3) % 2 ~= 0 or #KEYS ~= 4 + (#ARGV - 3) / 2 then
   return redis.error_reply('ERR ack: expected id, token pairs and one job key per pair, got '
     .. (#ARGV - 3) .. ' values and ' .. #KEYS .. ' keys')
 end
@@ -61,7 +64,7 @@ local ackedKeys = {}
 local seen = {}
 for i = 4, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
-  local key = KEYS[2 + (i - 2) / 2]
+  local key = KEYS[4 + (i - 2) / 2]
   if key ~= prefix .. id then
     return redis.error_reply('ERR ack: key ' .. key .. ' is not the hash of job ' .. id)
   end
@@ -88,6 +91,8 @@ end
 -- a key of the wrong type fails here, before anything is written
 redis.call('ZCARD', KEYS[1])
 redis.call('ZCARD', KEYS[2])
+local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
+local capacityWaiting = redis.call('EXISTS', KEYS[4]) == 1
 
 sliced('ZREM', KEYS[1], acked)
 sliced('ZREM', KEYS[2], expired)
@@ -104,4 +109,5 @@ else
   sliced('DEL', nil, ackedKeys)
 end
 count_attempts(prefix, now, #acked, 0)
+slot_freed(KEYS[4], capacityWaiting, KEYS[3], wakeEmpty)
 return results

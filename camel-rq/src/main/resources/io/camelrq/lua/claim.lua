@@ -9,6 +9,14 @@
 -- KEYS[4] tokens      counter of attempt tokens handed out on this queue
 -- KEYS[5] paused      present while the queue is paused: nothing is claimed
 -- KEYS[6] claim record of this claimer: JSON {seq, jobs = {id, token, ...}}
+-- KEYS[7] limits      hash of the queue's flow control: rateLimit,
+--                     rateWindowMs, maxActive (configure_limits)
+-- KEYS[8] rate        zset token -> claim time (ms): the claims that count
+--                     against rateLimit (a sliding log of one window)
+-- KEYS[9] retry-after present while a route's Retry-After pauses the queue
+--                     (CamelRqPauseQueue): the time the pause ends (ms)
+-- KEYS[10] at-capacity set when maxActive held this claim back; the next
+--                     ack or fail of the queue wakes a waiting consumer
 -- ARGV[1] job key prefix
 -- ARGV[2] most jobs to claim; 0 only gives back a lost claim (and deletes
 --         the record), for a claimer that stops
@@ -19,13 +27,26 @@
 --         its jobs still active under the recorded token go back to the
 --         front of ready first.
 --
--- Returns { now, dangling, released, then 8 values per claimed job:
+-- Returns { now, dangling, released, waitMs, maxActive, rateLimit, then 8
+-- values per claimed job:
 --   id, token, attempt, body, enc, headers, retry, enqueuedAt }
 -- ("" for absent headers/retry). "dangling" counts ids taken off ready
 -- that had no hash, or a hash whose state is not queued, or that were
 -- listed twice; they are dropped, never handed out. "released" counts the
 -- jobs of the lost claim that were given back (they may be claimed again
--- by this very call, with the same attempt number).
+-- by this very call, with the same attempt number). "waitMs" says why the
+-- claim took fewer jobs than asked although ready had more: -1 nothing held
+-- it back; 0 maxActive did (wait for the wake-up list: the ack or fail that
+-- frees a slot pushes a marker); > 0 the rate window or a Retry-After pause
+-- holds the queue for that many ms more (sleep, there is nothing to wake on).
+-- maxActive and rateLimit are the queue's stored limits (0 for none), so a
+-- consumer can size its next claim to them.
+--
+-- Flow control happens here, so it holds across every JVM: a claim takes at
+-- most maxActive minus the jobs already active (a stalled job keeps its slot
+-- until recover_stalled settles it), and at most rateLimit minus the claims
+-- of the last rateWindowMs; each claimed job is logged in the rate zset
+-- under its token, and entries older than the window are trimmed.
 --
 -- Every read and check comes before the first write, so an error leaves
 -- nothing half done.
@@ -127,20 +148,51 @@ end
 -- 2. What to claim: the released jobs first (they go back to the front of
 -- ready), then the head of ready.
 local paused = redis.call('EXISTS', KEYS[5]) == 1
+local waitMs = -1
+local room = max
+local capped = false
+local pausedUntil = tonumber(redis.call('GET', KEYS[9]))
+if pausedUntil and pausedUntil > now then
+  paused = true
+  waitMs = pausedUntil - now
+end
+local limits = redis.call('HMGET', KEYS[7], 'maxActive', 'rateLimit', 'rateWindowMs')
+local maxActive, rateLimit, rateWindow = tonumber(limits[1]), tonumber(limits[2]), tonumber(limits[3])
+local rateSince = rateWindow and string.format('(%.0f', now - rateWindow)
+if not paused and max > 0 and maxActive then
+  -- the lost claim's jobs are still in active, but they are counted again
+  -- only if this claim takes them again
+  local free = maxActive - (redis.call('ZCARD', KEYS[2]) - #released)
+  if free < room then
+    room = math.max(0, free)
+    capped = true
+    waitMs = 0
+  end
+end
+if not paused and max > 0 and rateLimit and rateWindow then
+  local free = rateLimit - redis.call('ZCOUNT', KEYS[8], rateSince, '+inf')
+  if free < room then
+    room = math.max(0, free)
+    capped = false
+    -- the oldest claim in the window is the next to leave it
+    local oldest = redis.call('ZRANGEBYSCORE', KEYS[8], rateSince, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    waitMs = oldest[2] and math.max(1, tonumber(oldest[2]) + rateWindow - now) or 1
+  end
+end
 local claimed = {}
 local giveBack = {}
 local dangling = 0
 local taken = 0
 for _, job in ipairs(released) do
-  if not paused and #claimed < max then
+  if not paused and #claimed < room then
     claimed[#claimed + 1] = job
   else
     giveBack[#giveBack + 1] = job
   end
 end
 local readyLeft = redis.call('LLEN', KEYS[1])
-if not paused and #claimed < max then
-  local ids = redis.call('LRANGE', KEYS[1], 0, max - #claimed - 1)
+if not paused and #claimed < room then
+  local ids = redis.call('LRANGE', KEYS[1], 0, room - #claimed - 1)
   taken = #ids
   for _, id in ipairs(ids) do
     local f, err = read_job(prefix .. id)
@@ -185,7 +237,7 @@ if #giveBack > 0 then
   sliced('LPUSH', KEYS[1], front)
 end
 
-local out = { now, dangling, #released }
+local out = { now, dangling, #released, readyLeft > 0 and waitMs or -1, maxActive or 0, rateLimit or 0 }
 if #claimed > 0 then
   -- Tokens come from one queue-wide counter that nothing resets (not
   -- requeue, not purge, not re-enqueueing the same id), so an outcome from
@@ -218,14 +270,29 @@ if #claimed > 0 then
     out[#out + 1] = f[8] or ''
   end
   sliced('ZADD', KEYS[2], leases)
+  if rateLimit and rateWindow then
+    local starts = {}
+    for i = 2, #record, 2 do
+      starts[#starts + 1] = now
+      starts[#starts + 1] = record[i]
+    end
+    redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', string.format('%.0f', now - rateWindow))
+    sliced('ZADD', KEYS[8], starts)
+    -- nothing in it counts once the window has passed
+    redis.call('PEXPIRE', KEYS[8], rateWindow)
+  end
   -- kept as long as the lease: after that the jobs are recovered as stalls anyway
   redis.call('SET', KEYS[6], cjson.encode({ seq = ARGV[4], jobs = record }), 'PX', leaseMs)
 else
   redis.call('DEL', KEYS[6])
 end
 
--- work remains: pass the wake-up on to another idle consumer
-if (taken > 0 or #released > 0) and readyLeft > 0 and wakeEmpty then
+if capped and readyLeft > 0 then
+  redis.call('SET', KEYS[10], '1')
+end
+-- work remains, and a limit does not hold it back: pass the wake-up on to
+-- another idle consumer
+if (taken > 0 or #released > 0) and readyLeft > 0 and wakeEmpty and waitMs < 0 then
   redis.call('RPUSH', KEYS[3], 'ready')
 end
 return out

@@ -7,6 +7,9 @@
 -- KEYS[1] job hash
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] failed      zset id -> failed time (ms)
+-- KEYS[4] wake        wake-up marker list
+-- KEYS[5] at-capacity set while maxActive holds a claim back (claim.lua)
+-- KEYS[6] retry-after the end of a queue-wide Retry-After pause, if any
 -- ARGV[1] job id
 -- ARGV[2] attempt token handed out by claim
 -- ARGV[3] error class, ARGV[4] error message, ARGV[5] error stack (truncated)
@@ -15,8 +18,12 @@
 -- ARGV[8] failedMax: most jobs kept in failed (0 = no limit)
 -- ARGV[9] failedTtl ms: jobs that failed longer ago are dropped (0 = keep)
 -- ARGV[10] most other jobs to drop in this call; the next fail goes on
+-- ARGV[11] ms to pause the whole queue for (the route set CamelRqPauseQueue
+--         with its Retry-After, and no retry was left), 0 for none
 --
--- Also counts the attempts in the minute's history hash (_history.lua).
+-- Also counts the attempts in the minute's history hash (_history.lua),
+-- wakes a consumer that maxActive holds back and pauses the queue
+-- (_flow.lua).
 --
 -- Returns the number of other failed jobs deleted by this call (0 or
 -- more), or -1 for a stale token (nothing changed, so a fail whose reply
@@ -26,10 +33,10 @@
 -- nothing half done.
 
 local prefix = ARGV[7]
-local max, ttl, budget = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-for i, v in ipairs({ max or -1, ttl or -1, budget or -1 }) do
+local max, ttl, budget, pauseMs = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+for i, v in ipairs({ max or -1, ttl or -1, budget or -1, pauseMs or -1 }) do
   if v < 0 or v % 1 ~= 0 then
-    return redis.error_reply('ERR fail: ' .. ({ 'failedMax', 'failedTtl ms', 'trim limit' })[i]
+    return redis.error_reply('ERR fail: ' .. ({ 'failedMax', 'failedTtl ms', 'trim limit', 'pause ms' })[i]
       .. ' must be a whole number >= 0, got ' .. tostring(ARGV[7 + i]))
   end
 end
@@ -71,6 +78,9 @@ end
 
 -- a key of the wrong type fails here, before anything is written
 redis.call('ZCARD', KEYS[2])
+local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
+local capacityWaiting = redis.call('EXISTS', KEYS[5]) == 1
+local pausedUntil = read_pause(KEYS[6])
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
@@ -78,6 +88,8 @@ redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
   'failedReason', ARGV[6], 'failedAt', now)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 count_attempts(prefix, now, 1, 1)
+slot_freed(KEYS[5], capacityWaiting, KEYS[4], wakeEmpty)
+pause_queue_until(KEYS[6], pausedUntil, now, now + pauseMs)
 -- Lua 5.1's unpack fails past ~8000 values: long variadic calls go in slices
 for i = 1, #unlist, 7000 do
   redis.call('ZREM', KEYS[3], unpack(unlist, i, math.min(i + 6999, #unlist)))

@@ -6,6 +6,8 @@
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] ready       list of runnable job ids
 -- KEYS[4] wake        wake-up marker list
+-- KEYS[5] at-capacity set while maxActive holds a claim back (claim.lua):
+--                     cleared, since the wake-up below reaches a consumer
 -- ARGV[1] job id
 -- ARGV[2] attempt token handed out by claim
 --
@@ -21,11 +23,13 @@ local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
 -- a key of the wrong type fails here, before anything is written
 redis.call('ZCARD', KEYS[2])
 redis.call('LLEN', KEYS[3])
+local capacityWaiting = redis.call('EXISTS', KEYS[5]) == 1
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued', 'attempt', (tonumber(owner[3]) or 1) - 1)
 redis.call('HDEL', KEYS[1], 'startedAt')
 redis.call('LPUSH', KEYS[3], ARGV[1])
+slot_freed(KEYS[5], capacityWaiting, KEYS[4], false)
 if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')
 end

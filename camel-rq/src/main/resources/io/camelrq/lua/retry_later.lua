@@ -6,12 +6,18 @@
 -- KEYS[3] scheduled   zset id -> due time (ms)
 -- KEYS[4] ready       list of runnable job ids
 -- KEYS[5] wake        wake-up marker list
+-- KEYS[6] at-capacity set while maxActive holds a claim back (claim.lua)
+-- KEYS[7] retry-after the end of a queue-wide Retry-After pause, if any
 -- ARGV[1] job id
 -- ARGV[2] attempt token handed out by claim
 -- ARGV[3] delay in ms before the retry is due (0 or more)
 -- ARGV[4] error class, ARGV[5] error message, ARGV[6] error stack (truncated)
+-- ARGV[7] "1" to pause the whole queue until the retry is due (the route
+--         set CamelRqPauseQueue with its Retry-After), else "0"
 --
--- Also counts the attempts in the minute's history hash (_history.lua).
+-- Also counts the attempts in the minute's history hash (_history.lua);
+-- clears the at-capacity flag (this job leaves active, and the wake-up
+-- below reaches a waiting consumer) and pauses the queue (_flow.lua).
 --
 -- Returns the due time (ms, Redis clock), or -1 for a stale token (nothing
 -- changed, so a retry whose reply was lost can be sent again). Every read
@@ -34,6 +40,8 @@ local wakeEmpty = redis.call('LLEN', KEYS[5]) == 0
 redis.call('ZCARD', KEYS[2])
 redis.call('ZCARD', KEYS[3])
 redis.call('LLEN', KEYS[4])
+local capacityWaiting = redis.call('EXISTS', KEYS[6]) == 1
+local pausedUntil = read_pause(KEYS[7])
 
 local due = now + delay
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -47,6 +55,10 @@ else
   redis.call('RPUSH', KEYS[4], ARGV[1])
 end
 count_attempts(string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1]), now, 1, 1)
+slot_freed(KEYS[6], capacityWaiting, KEYS[5], false)
+if ARGV[7] == '1' then
+  pause_queue_until(KEYS[7], pausedUntil, now, due)
+end
 -- wake an idle consumer so it re-reads the time until the next due job
 if wakeEmpty then
   redis.call('RPUSH', KEYS[5], 'scheduled')

@@ -51,6 +51,13 @@ import org.apache.camel.impl.DefaultCamelContext;
  *       does depends on the id's kind ({@link Ledger#kindOf}): {@code n-…} sleeps workMs, {@code s<ms>-…}
  *       sleeps that many ms, {@code f-…} throws on attempt 1 and then behaves like {@code n}, {@code p-…}
  *       always throws (a poison job).</li>
+ *   <li>{@code flow}: for the flow-control tests ({@link FlowControlFaultTest}). Records every start in
+ *       {@code starts} (zset, member {@code <id>:<attempt>:<name>}, score the wall-clock ms), its claim in
+ *       {@code claims} (same member, score the job's startedAt: the claim's Redis time), and in the
+ *       queue-wide concurrency counter {@code running} (with its peak in {@code maxRunning} and this JVM's
+ *       running ids in {@code running:<name>}), sleeps workMs, then records the run. A job whose id starts with
+ *       {@code 429-} fails its first attempt the way a route answering an HTTP 429 does: CamelRqRetryAfter 3s
+ *       and CamelRqPauseQueue true.</li>
  * </ul>
  * Prints {@code READY} on stdout once the route runs. Reads stdin: {@code stop} stops the context and exits;
  * end of input (the test JVM died) halts at once, so no consumer outlives its test.
@@ -179,6 +186,7 @@ public final class ConsumerMain {
                 }
             }
             case "ledger" -> ledger(queue, id, attempt);
+            case "flow" -> flow(exchange, queue, id, attempt);
             default -> throw new IllegalArgumentException("unknown behavior " + behavior);
         }
     }
@@ -208,6 +216,40 @@ public final class ConsumerMain {
         } finally {
             Ledger.end(recorder, queue, tag, id, ok, name);
         }
+    }
+
+    /** Raises the queue-wide count of running attempts and its peak, atomically. */
+    private static final String START = "local c = redis.call('INCR', KEYS[1]) "
+                                        + "redis.call('SADD', KEYS[3], ARGV[1]) "
+                                        + "redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3]) "
+                                        + "local claimed = redis.call('HGET', KEYS[5], 'startedAt') "
+                                        + "if claimed then redis.call('ZADD', KEYS[6], claimed, ARGV[3]) end "
+                                        + "if c > tonumber(redis.call('GET', KEYS[2]) or '0') then "
+                                        + "redis.call('SET', KEYS[2], c) end return c";
+    private static final String END = "redis.call('DECR', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[1]) return 1";
+
+    private void flow(Exchange exchange, String queue, String id, int attempt) throws Exception {
+        // the job's startedAt is its claim time on the Redis clock; the recorder is the queue's Redis here
+        String[] startKeys = { key(queue, "running"), key(queue, "maxRunning"), key(queue, "running:" + name),
+                key(queue, "starts"), "rq:{" + queue + "}:job:" + id, key(queue, "claims") };
+        recorder.eval(START, io.lettuce.core.ScriptOutputType.INTEGER, startKeys, id,
+                Long.toString(System.currentTimeMillis()), id + ":" + attempt + ":" + name);
+        try {
+            if (id.startsWith("429-") && attempt == 1) {
+                recorder.hincrby(key(queue, "fails"), id, 1);
+                exchange.getMessage().setHeader(RqConstants.RETRY_AFTER, "3s");
+                exchange.getMessage().setHeader(RqConstants.PAUSE_QUEUE, true);
+                throw new IllegalStateException("HTTP 429 from the partner API for " + id);
+            }
+            if (workMs > 0) {
+                Thread.sleep(workMs);
+            }
+        } finally {
+            recorder.eval(END, io.lettuce.core.ScriptOutputType.INTEGER,
+                    new String[] { key(queue, "running"), key(queue, "running:" + name) }, id);
+        }
+        recorder.hincrby(key(queue, "runs"), id, 1);
+        recorder.hincrby(key(queue, "jvm"), name, 1);
     }
 
     private static void watchStdin(CamelContext context) {

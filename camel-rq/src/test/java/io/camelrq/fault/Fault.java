@@ -194,6 +194,10 @@ final class Fault {
             redis = connection.sync();
         }
 
+        String queue() {
+            return queue;
+        }
+
         /** Job id to successful runs of the route, as recorded by the consumers. */
         Map<String, Long> runs() {
             return asLongs(redis.hgetall(ConsumerMain.key(queue, "runs")));

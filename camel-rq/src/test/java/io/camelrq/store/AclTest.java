@@ -89,4 +89,33 @@ class AclTest extends RqTestSupport {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
+
+    @Test
+    void theDocumentedAclLineRunsFlowControl() throws Exception {
+        createDocumentedUser();
+        String port = redisCli.configGet("port").get("port");
+        RedisClient client = RedisClient.create("redis://camelrq:secret@127.0.0.1:" + port);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            JobStore store = new JobStore(connection, new QueueKeys("rq", queue));
+            assertThat(store.configureLimits(new FlowLimits(3, 60_000, 2)).join()).isEqualTo(new FlowLimits(3, 60_000, 2));
+            store.enqueue(List.of(new NewJob("a", "b", "text", "", "", -1, -1), new NewJob("b", "b", "text", "", "", -1,
+                    -1), new NewJob("c", "b", "text", "", "", -1, -1))).join();
+            ClaimResult claim = store.promoteDueAndClaim(10, 60_000, "acl", 1, 0).join();
+            assertThat(claim.jobs()).hasSize(2);
+            ClaimedJob a = claim.jobs().get(0);
+            ClaimedJob b = claim.jobs().get(1);
+            assertThat(store.ack(a.id(), a.token(), 0).join()).isTrue();
+            assertThat(store.retryLater(b.id(), b.token(), 50, JobError.of("x", "y"), true).join()).isPositive();
+            assertThat(store.promoteDueAndClaim(10, 60_000, "acl", 2, 1).join().jobs()).as("paused").isEmpty();
+            Thread.sleep(80);
+            List<ClaimedJob> third = store.promoteDueAndClaim(10, 60_000, "acl", 3, 2).join().jobs();
+            assertThat(third).as("the rate limit's third start").hasSize(1);
+            ClaimedJob c = third.get(0);
+            assertThat(store.fail(c.id(), c.token(), JobError.of("x", "y"), "test", 0, 0, Duration.ofMillis(10)).join())
+                    .isZero();
+            assertThat(store.stats().join().toMap()).containsEntry("rateTokensLeft", 0L).containsEntry("maxActive", 2L);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import io.camelrq.retry.RetrySpec;
 import io.camelrq.store.ClaimedJob;
+import io.camelrq.store.FlowLimits;
 import io.camelrq.store.JobStore;
 import io.camelrq.store.NewJob;
 import io.camelrq.store.QueueKeys;
@@ -47,7 +48,7 @@ class LostClaimReplyTest {
             JobStore store = new JobStore(shared, keys);
             WorkerSettings settings = new WorkerSettings("lost-claim", RetrySpec.empty(), Duration.ofSeconds(30),
                     Duration.ofSeconds(10), null, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ZERO, 3, true,
-                    0, Duration.ZERO);
+                    0, Duration.ZERO, FlowLimits.NONE);
             Worker worker = new Worker(() -> store, settings, WorkerEvents.NONE, DeadLetters.NONE,
                     longest -> viaProxy.connect());
             RedisCommands<String, String> cli = inspector.sync();

@@ -148,12 +148,32 @@ function chart(histories) {
 
 const COUNTS = ['queued', 'scheduled', 'active', 'failed', 'completed'];
 
+function ms(value) {
+  if (value % 3600000 === 0) return value / 3600000 + 'h';
+  if (value % 60000 === 0) return value / 60000 + 'm';
+  if (value % 1000 === 0) return value / 1000 + 's';
+  return value + 'ms';
+}
+
+// The queue's flow control (docs/flow-control.md), only for the limits it has.
+function flowText(q) {
+  const parts = [];
+  if (q.maxActive !== undefined) parts.push('active ' + q.active + ' of maxActive ' + q.maxActive);
+  if (q.rateLimit !== undefined) {
+    parts.push('rateLimit ' + q.rateLimit + '/' + ms(q.rateWindowMs) + ': ' + q.rateTokensLeft + ' starts left in this window');
+  }
+  if (q.retryAfterMs) parts.push('held by a Retry-After for ' + ms(Math.ceil(q.retryAfterMs / 1000) * 1000) + ' more');
+  return parts.join(' · ');
+}
+
 async function overview(view) {
   const data = await get('queues');
   const rows = data.queues.map(q => el('tr', { 'data-queue': q.name },
     el('td', null, el('a', { href: '#/queue/' + encodeURIComponent(q.name) + '/failed', class: 'queue-link' }, q.name)),
     ...COUNTS.map(c => el('td', { class: 'num' + (c === 'failed' && q.failed > 0 ? ' failed-count' : ''), 'data-count': c }, q[c])),
-    el('td', { class: q.paused ? 'paused' : null, 'data-count': 'paused' }, q.paused ? 'paused' : 'running'),
+    el('td', { class: q.paused || q.retryAfterMs ? 'paused' : null, 'data-count': 'paused' },
+      q.paused ? 'paused' : q.retryAfterMs ? 'held (Retry-After)' : 'running'),
+    el('td', { class: 'flow', 'data-flow': q.name }, flowText(q)),
     el('td', null, q.paused ? actionButton('Resume', 'resume', { queue: q.name }) : actionButton('Pause', 'pause', { queue: q.name }))));
   view.replaceChildren(
     el('h1', null, 'Queues'),
@@ -162,7 +182,7 @@ async function overview(view) {
     el('h2', null, data.queues.length + (data.queues.length === 1 ? ' queue' : ' queues')),
     el('table', { id: 'queues' },
       el('thead', null, el('tr', null, el('th', null, 'queue'), ...COUNTS.map(c => el('th', { class: 'num' }, c)),
-        el('th', null, 'state'), el('th', null, ''))),
+        el('th', null, 'state'), el('th', null, 'flow control'), el('th', null, ''))),
       el('tbody', null, ...rows)));
   if (!data.queues.length) view.append(el('p', null, 'No queue yet: a queue appears here once a producer or consumer of it has used Redis.'));
 }
@@ -191,6 +211,7 @@ async function queuePage(view, queue, state, offset, order, search) {
     el('div', { id: 'message', class: 'message' }),
     el('table', { id: 'counts' }, el('tr', null, ...COUNTS.map(c => el('th', { class: 'num' }, c))),
       el('tr', null, ...COUNTS.map(c => el('td', { class: 'num', 'data-count': c }, q[c])))),
+    ...(flowText(q) ? [el('p', { id: 'flow', class: 'flow' }, flowText(q))] : []),
     chart([q.history]),
     el('div', { class: 'bar' },
       q.paused ? actionButton('Resume', 'resume', { queue }) : actionButton('Pause', 'pause', { queue }),
