@@ -60,6 +60,11 @@ public final class RqConstants {
             + " java.time.Instant. Wins over CamelRqDelay.", javaType = "Object")
     public static final String RUN_AT = "CamelRqRunAt";
 
+    @Metadata(label = "producer", description = "The job's priority, 0 to 9: a ready job of a higher priority is"
+            + " claimed first, across every consumer; equal priorities keep their order. Default 5. Delayed and"
+            + " retried jobs keep theirs.", javaType = "Integer")
+    public static final String PRIORITY = "CamelRqPriority";
+
     @Metadata(label = "producer", description = "Overrides retryMax for this one job.", javaType = "Integer")
     public static final String RETRY_MAX = "CamelRqRetryMax";
 

@@ -222,7 +222,21 @@ public class RqProducer extends DefaultProducer {
     private JobTemplate jobTemplate(Message message) {
         long runAtMs = runAtMillis(message);
         return new JobTemplate(endpoint.codec().encodeHeaders(message, endpoint.getHeaderFilterStrategy()), retryConfig(message),
-                runAtMs >= 0 ? -1 : delayMillis(message), runAtMs);
+                runAtMs >= 0 ? -1 : delayMillis(message), runAtMs, priority(message));
+    }
+
+    /** Header CamelRqPriority: 0 to 9 (a number, or its text); -1 when absent (the default, 5). */
+    static int priority(Message message) {
+        Object value = message.getHeader(RqConstants.PRIORITY);
+        if (value == null) {
+            return -1;
+        }
+        String text = value.toString().trim();
+        if (!text.matches("\\d")) {
+            throw new IllegalArgumentException("Invalid header " + RqConstants.PRIORITY + ": '" + value + "' (must be a"
+                                               + " whole number from 0 to 9; higher runs first, default 5)");
+        }
+        return Integer.parseInt(text);
     }
 
     private final class JobTemplate {
@@ -230,15 +244,17 @@ public class RqProducer extends DefaultProducer {
         private final String retry;
         private final long delayMs;
         private final long runAtMs;
+        private final int priority;
         private final int limit;
         /** UTF-8 bytes of the headers, counted on first need; -1 until then. */
         private long headersSize = -1;
 
-        JobTemplate(String headers, String retry, long delayMs, long runAtMs) {
+        JobTemplate(String headers, String retry, long delayMs, long runAtMs, int priority) {
             this.headers = headers;
             this.retry = retry;
             this.delayMs = delayMs;
             this.runAtMs = runAtMs;
+            this.priority = priority;
             this.limit = endpoint.getConfiguration().getMaxPayloadSize();
         }
 
@@ -258,7 +274,7 @@ public class RqProducer extends DefaultProducer {
                                                        + endpoint.getQueue());
                 }
             }
-            return new NewJob(id, text, body.enc(), headers, retry, delayMs, runAtMs);
+            return new NewJob(id, text, body.enc(), headers, retry, delayMs, runAtMs, priority);
         }
     }
 

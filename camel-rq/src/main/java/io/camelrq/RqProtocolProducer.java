@@ -59,6 +59,12 @@ public class RqProtocolProducer extends DefaultProducer {
             throw new IllegalArgumentException("Invalid header " + RqConstants.JOB_ID + ": an RQ job id must be at most "
                                                + RqConstants.MAX_JOB_ID_BYTES + " characters without ':'");
         }
+        if (message.getHeader(RqConstants.PRIORITY) != null) {
+            // RQ orders a queue by enqueue only; dropping the header would quietly lose what the route asked for
+            throw new IllegalArgumentException("Header " + RqConstants.PRIORITY + " does not apply with protocol=rq:"
+                                               + " Python RQ has no priorities within a queue (use one queue per"
+                                               + " priority, which RQ workers take in the order they list them)");
+        }
         RqCall call = callOf(message);
         Integer retries = message.getHeader(RqConstants.RETRY_MAX, Integer.class);
         String intervalHeader = message.getHeader(RqConstants.RETRY_INTERVAL, String.class);

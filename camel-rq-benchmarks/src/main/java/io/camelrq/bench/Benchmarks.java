@@ -72,7 +72,7 @@ public final class Benchmarks {
     /** Every row a complete run reports, in order (7: the peers, see {@link Peers}). */
     public static final List<String> ROW_IDS = java.util.stream.Stream.concat(java.util.stream.Stream.of("1a", "1b",
             "1c", "1d", "2a", "2b", "2c", "2d", "3a", "3b", "4a", "4b", "5", "6"), java.util.stream.Stream.concat(Peers.ROW_IDS.stream(),
-            java.util.stream.Stream.of("8a", "8b", "8c", "9", "10a", "10b", "10c", "10d", "10e"))).toList();
+            java.util.stream.Stream.of("8a", "8b", "8c", "9", "10a", "10b", "10c", "10d", "10e", "10f"))).toList();
 
     private static final long LEASE_MS = 30_000;
     private static final int LIST = 10_000;
@@ -398,7 +398,18 @@ public final class Benchmarks {
 
     /** Fills the paused queue with n jobs, resumes it, and times the route draining it. */
     private RedisProbe.Cost drainCamel(DefaultCamelContext context, String routeId, int n) throws Exception {
-        return drainQueue(context, "e2e", routeId, n);
+        return drainQueue(context, "e2e", routeId, jobs(n, -1));
+    }
+
+    /** The same jobs with priorities 0 to 9 in turn (header CamelRqPriority). */
+    private static List<NewJob> prioritized(List<NewJob> jobs) {
+        List<NewJob> out = new ArrayList<>(jobs.size());
+        for (int i = 0; i < jobs.size(); i++) {
+            NewJob job = jobs.get(i);
+            out.add(new NewJob(job.id(), job.body(), job.enc(), job.headers(), job.retry(), job.delayMs(), job.runAtMs(),
+                    i % 10));
+        }
+        return out;
     }
 
     /**
@@ -875,6 +886,7 @@ public final class Benchmarks {
         variants.put("rate", "&rateLimit=100000000/1s");
         variants.put("active", "&maxActive=1000000");
         variants.put("active8", "&maxActive=8");
+        variants.put("priority", "");
         DefaultCamelContext context = camel(new RouteBuilder() {
             @Override
             public void configure() {
@@ -892,12 +904,14 @@ public final class Benchmarks {
         });
         Map<String, RedisProbe.Cost> results = new java.util.LinkedHashMap<>();
         try {
-            drainQueue(context, "flow-plain", "flow-plain", Math.max(100, n / 3)); // warm-up, not recorded
+            drainQueue(context, "flow-plain", "flow-plain", jobs(Math.max(100, n / 3), -1)); // warm-up, not recorded
             // one drain takes well under a second: the best of 3 rounds, each variant once per round, so a
             // moment of noise on the machine does not decide a ratio
             for (int round = 0; round < 3; round++) {
                 for (String name : variants.keySet()) {
-                    RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, n);
+                    // the priority queue's jobs spread over the 10 levels, so a claim reads 10 ready lists
+                    List<NewJob> jobs = name.equals("priority") ? prioritized(jobs(n, -1)) : jobs(n, -1);
+                    RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, jobs);
                     log("  flow control %s, round %d: %,.0f jobs/s, %.3f script calls/job", name, round + 1,
                             cost.perSecond(), cost.scriptCallsPerJob());
                     if (!results.containsKey(name) || cost.perSecond() > results.get(name).perSecond()) {
@@ -908,7 +922,7 @@ public final class Benchmarks {
             }
             int slowJobs = Math.max(40, n / 10);
             for (String name : List.of("slow-plain", "slow-active8")) {
-                RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, slowJobs);
+                RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, jobs(slowJobs, -1));
                 results.put(name, cost);
                 costs.put("10 drain cc=8, 5 ms jobs, " + name, cost);
                 log("  flow control %s: %,.0f jobs/s, %.3f script calls/job", name, cost.perSecond(),
@@ -934,26 +948,33 @@ public final class Benchmarks {
         report.add(new Row("10e", "flow control: maxActive=8 with 8 threads, 5 ms jobs", slowCapped, rate(slowCapped),
                 "≥ 0.8 of plain", slowCapped >= 0.8 * slowPlain, rate(slowPlain) + " (plain, 5 ms jobs)",
                 slowCapped / slowPlain));
+        double prioritizedRate = results.get("priority").perSecond();
+        report.add(new Row("10f", "flow control: CamelRqPriority, jobs of priorities 0 to 9 (10 ready lists)",
+                prioritizedRate, rate(prioritizedRate), "≥ 0.8 of plain", prioritizedRate >= 0.8 * plain,
+                rate(plain) + " (plain)", prioritizedRate / plain));
         report.section(String.format(Locale.ROOT, "## 10. The cost of flow control%n%n"
                 + "Each point: %,d jobs pre-filled (queue paused), then resumed and drained by a no-op route with"
                 + " concurrentConsumers=8, timed from resume to the last ack; the best of 3 rounds that drain each"
                 + " queue once in turn, in this run. 10e drains %,d jobs of 5 ms each, once per queue."
-                + " Script calls per job: plain %.3f, rateLimit %.3f, maxActive %.3f, maxActive=8 %.3f.%n", n,
+                + " Script calls per job: plain %.3f, rateLimit %.3f, maxActive %.3f, maxActive=8 %.3f,"
+                + " priorities %.3f.%n", n,
                 Math.max(40, n / 10),
                 results.get("plain").scriptCallsPerJob(), results.get("rate").scriptCallsPerJob(),
-                results.get("active").scriptCallsPerJob(), results.get("active8").scriptCallsPerJob()));
+                results.get("active").scriptCallsPerJob(), results.get("active8").scriptCallsPerJob(),
+                results.get("priority").scriptCallsPerJob()));
     }
 
-    /** Fills the paused queue with n jobs, resumes it, and times the given route draining it. */
-    private RedisProbe.Cost drainQueue(DefaultCamelContext context, String queue, String routeId, int n)
+    /** Fills the paused queue with the jobs, resumes it, and times the given route draining them. */
+    private RedisProbe.Cost drainQueue(DefaultCamelContext context, String queue, String routeId, List<NewJob> jobs)
             throws Exception {
+        int n = jobs.size();
         JobStore store = store(queue);
         store.pause().get(10, TimeUnit.SECONDS);
         context.getRouteController().startRoute(routeId);
         try {
             RqEndpoint endpoint = (RqEndpoint) context.getRoute(routeId).getEndpoint();
             long done = endpoint.getCompletedTotal();
-            storeBulk(store, jobs(n, -1));
+            storeBulk(store, jobs);
             RedisProbe.Snapshot before = probe.snapshot();
             long t0 = System.nanoTime();
             store.resume().get(10, TimeUnit.SECONDS);

@@ -17,7 +17,7 @@ import io.camelrq.retry.RetrySpec;
  */
 final class JobDetail {
 
-    private static final Set<String> NUMBERS = Set.of("attempt", "stalls", "token", "enqueuedAt", "dueAt",
+    private static final Set<String> NUMBERS = Set.of("attempt", "stalls", "priority", "token", "enqueuedAt", "dueAt",
             "startedAt", "finishedAt", "erroredAt", "failedAt");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,6 +40,8 @@ final class JobDetail {
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("queue", queue);
         job.put("id", id);
+        // a job without a priority field has the default, 5 (docs/flow-control.md)
+        job.put("priority", value("priority", hash.getOrDefault("priority", "5")));
         for (String f : new String[] { "state", "attempt", "stalls", "enqueuedAt", "startedAt", "dueAt", "erroredAt",
                 "failedAt", "finishedAt", "errorClass", "errorMessage", "errorStack", "failedReason" }) {
             if (hash.get(f) != null) {
@@ -50,8 +52,10 @@ final class JobDetail {
             job.put("leaseDeadline", leaseDeadline);
         }
         // a scheduled job that has run before waits for a retry: its due time is the next retry's
-        if ("scheduled".equals(hash.get("state")) && hash.get("dueAt") != null) {
-            job.put("nextRetryAt", "0".equals(hash.getOrDefault("attempt", "0")) ? null : value("dueAt", hash.get("dueAt")));
+        // (a delayed job that never ran has none: the field is left out, as every absent field is)
+        if ("scheduled".equals(hash.get("state")) && hash.get("dueAt") != null
+            && !"0".equals(hash.getOrDefault("attempt", "0"))) {
+            job.put("nextRetryAt", value("dueAt", hash.get("dueAt")));
         }
         job.put("retry", retry(hash.get("retry")));
         job.put("headers", headers(hash.get("headers")));

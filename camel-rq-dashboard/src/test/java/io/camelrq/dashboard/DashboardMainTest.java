@@ -173,6 +173,7 @@ class DashboardMainTest {
 
         JsonNode job = json("/api/job?queue=" + queue + "&id=bad-1");
         assertThat(job.path("state").asText()).isEqualTo("failed");
+        assertThat(job.path("priority").asInt()).as("the default priority").isEqualTo(5);
         assertThat(job.path("attempt").asInt()).isEqualTo(1);
         assertThat(job.path("errorStack").asText()).contains("RqNonRetryableException");
         assertThat(job.path("body").path("preview").asText()).isEqualTo("bad <script>alert(1)</script>");
@@ -201,6 +202,10 @@ class DashboardMainTest {
         main.getCamelContext().createProducerTemplate().sendBodyAndHeader("rq:" + queue, "later", "CamelRqDelay", "1h");
         JsonNode scheduled = json("/api/jobs?queue=" + queue + "&state=scheduled");
         String laterId = scheduled.path("jobs").get(0).path("id").asText();
+        JsonNode later = json("/api/job?queue=" + queue + "&id=" + laterId);
+        assertThat(later.path("dueAt").asLong()).isPositive();
+        // it never ran, so it waits for no retry: the field is left out, not null
+        assertThat(later.has("nextRetryAt")).as("nextRetryAt of a delayed job that never ran").isFalse();
         assertThat(post("/api/actions/run-now?queue=" + queue + "&id=" + laterId, "rq_csrf=" + token, token).body())
                 .contains("\"changed\":true");
         assertThat(queueSummary().path("queued").asInt()).isEqualTo(1);

@@ -42,26 +42,29 @@ public final class JobStore {
     /** Most acks in one coalesced script call. */
     static final int ACK_CHUNK = 500;
 
-    private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
-    private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due");
-    private static final LuaScript CLAIM = LuaScript.load("claim");
+    /** The priority of a job without one; its ready list is {@code …:ready} itself (see _ready.lua). */
+    public static final int DEFAULT_PRIORITY = 5;
+    // every script that puts jobs into ready or takes them out knows the lists of the priority levels
+    private static final LuaScript ENQUEUE = LuaScript.load("enqueue", "_ready");
+    private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due", "_ready");
+    private static final LuaScript CLAIM = LuaScript.load("claim", "_ready");
     private static final LuaScript ACK = LuaScript.load("ack", "_history", "_flow");
-    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later", "_history", "_flow");
+    private static final LuaScript RETRY_LATER = LuaScript.load("retry_later", "_history", "_flow", "_ready");
     private static final LuaScript FAIL = LuaScript.load("fail", "_history", "_flow");
-    private static final LuaScript RELEASE = LuaScript.load("release", "_flow");
+    private static final LuaScript RELEASE = LuaScript.load("release", "_flow", "_ready");
     private static final LuaScript EXTEND_LEASE = LuaScript.load("extend_lease");
     private static final LuaScript RECOVER_STALLED = LuaScript.load("recover_stalled");
-    private static final LuaScript REQUEUE_FAILED = LuaScript.load("requeue_failed");
-    private static final LuaScript PURGE = LuaScript.load("purge");
-    private static final LuaScript STATS = LuaScript.load("stats");
+    private static final LuaScript REQUEUE_FAILED = LuaScript.load("requeue_failed", "_ready");
+    private static final LuaScript PURGE = LuaScript.load("purge", "_ready");
+    private static final LuaScript STATS = LuaScript.load("stats", "_ready");
     private static final LuaScript CONFIGURE_LIMITS = LuaScript.load("configure_limits");
-    private static final LuaScript CANCEL = LuaScript.load("cancel");
-    private static final LuaScript DELETE_JOB = LuaScript.load("delete_job");
+    private static final LuaScript CANCEL = LuaScript.load("cancel", "_ready");
+    private static final LuaScript DELETE_JOB = LuaScript.load("delete_job", "_ready");
     private static final LuaScript PAUSE = LuaScript.load("pause");
-    private static final LuaScript RESUME = LuaScript.load("resume");
+    private static final LuaScript RESUME = LuaScript.load("resume", "_ready");
     private static final LuaScript LIST_JOBS = LuaScript.load("list_jobs");
     private static final LuaScript WAKE = LuaScript.load("wake");
-    private static final LuaScript RUN_NOW = LuaScript.load("run_now");
+    private static final LuaScript RUN_NOW = LuaScript.load("run_now", "_ready");
     private static final LuaScript READ_HISTORY = LuaScript.load("read_history");
 
     private final QueueKeys keys;
@@ -158,7 +161,7 @@ public final class JobStore {
 
     private CompletableFuture<List<Long>> enqueueChunk(List<NewJob> jobs) {
         registerOnce();
-        String[] args = new String[2 + jobs.size() * 7];
+        String[] args = new String[2 + jobs.size() * 8];
         args[0] = keys.jobPrefix();
         args[1] = Integer.toString(jobs.size());
         // the job hashes are declared too: the script checks each against the prefix and the id
@@ -179,6 +182,7 @@ public final class JobStore {
             args[i++] = job.retry();
             args[i++] = job.delayMs() >= 0 ? Long.toString(job.delayMs()) : "";
             args[i++] = job.runAtMs() >= 0 ? Long.toString(job.runAtMs()) : "";
+            args[i++] = job.priority() >= 0 && job.priority() != DEFAULT_PRIORITY ? Integer.toString(job.priority()) : "";
         }
         return ENQUEUE.run(redis, ScriptOutputType.MULTI, scriptKeys, args);
     }

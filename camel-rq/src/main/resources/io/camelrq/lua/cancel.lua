@@ -10,9 +10,10 @@
 -- The only write that can fail (LREM or ZREM on a key of the wrong type)
 -- comes first; DEL cannot.
 
-local state = redis.call('HGET', KEYS[1], 'state')
+local job = redis.call('HMGET', KEYS[1], 'state', 'priority')
+local state = job[1]
 if state == 'queued' then
-  redis.call('LREM', KEYS[2], 0, ARGV[1])
+  redis.call('LREM', level_key(KEYS[2], priority_of(job[2])), 0, ARGV[1])
 elseif state == 'scheduled' then
   redis.call('ZREM', KEYS[3], ARGV[1])
 else

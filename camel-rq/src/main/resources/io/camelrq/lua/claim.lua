@@ -3,7 +3,9 @@
 -- previous claim whose reply was lost (as release does), so a lost reply
 -- costs no attempt and is no stall.
 --
--- KEYS[1] ready       list of runnable job ids
+-- KEYS[1] ready       list of runnable job ids of priority 5; the lists
+--                     of the other priorities extend its name (_ready.lua),
+--                     and a claim takes from the highest priority first
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] wake        wake-up marker list
 -- KEYS[4] tokens      counter of attempt tokens handed out on this queue
@@ -96,7 +98,7 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local fields = { 'state', 'token', 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt', 'body#', 'headers#',
-  'retry#' }
+  'retry#', 'priority' }
 
 -- the job's fields, with body, headers and retry put back together from their parts
 local function read_job(key)
@@ -190,22 +192,46 @@ for _, job in ipairs(released) do
     giveBack[#giveBack + 1] = job
   end
 end
-local readyLeft = redis.call('LLEN', KEYS[1])
-if not paused and #claimed < room then
-  local ids = redis.call('LRANGE', KEYS[1], 0, room - #claimed - 1)
-  taken = #ids
-  for _, id in ipairs(ids) do
-    local f, err = read_job(prefix .. id)
-    if err then
-      return redis.error_reply(err)
+-- the ready lists, highest priority first: { key, length, taken }
+local levels = {}
+local readyLeft = 0
+local emptied = {}
+for _, p in ipairs(ready_levels(KEYS[1])) do
+  local key = level_key(KEYS[1], p)
+  local length = redis.call('LLEN', key)
+  levels[#levels + 1] = { key = key, priority = p, length = length, taken = 0 }
+  readyLeft = readyLeft + length
+end
+if not paused then
+  for _, level in ipairs(levels) do
+    if #claimed >= room then
+      break
     end
-    -- every job hash has a state; one in ready must be queued
-    if seen[id] or f[1] ~= 'queued' then
-      dangling = dangling + 1
-    else
-      seen[id] = true
-      claimed[#claimed + 1] = { id = id, f = f, released = false }
+    if level.length > 0 then
+      local ids = redis.call('LRANGE', level.key, 0, room - #claimed - 1)
+      level.taken = #ids
+      taken = taken + #ids
+      for _, id in ipairs(ids) do
+        local f, err = read_job(prefix .. id)
+        if err then
+          return redis.error_reply(err)
+        end
+        -- every job hash has a state; one in ready must be queued
+        if seen[id] or f[1] ~= 'queued' then
+          dangling = dangling + 1
+        else
+          seen[id] = true
+          claimed[#claimed + 1] = { id = id, f = f, released = false }
+        end
+      end
     end
+  end
+end
+-- a level other than 5 whose list is empty is taken out of the set of
+-- levels, so that later claims do not look at it
+for _, level in ipairs(levels) do
+  if level.priority ~= DEFAULT_PRIORITY and level.length - level.taken == 0 then
+    emptied[#emptied + 1] = level.priority
   end
 end
 readyLeft = readyLeft - taken + #giveBack
@@ -218,12 +244,18 @@ if tokenCount and not tokenCount:match('^%-?%d+$') then
 end
 
 -- 3. Writes.
-if taken > 0 then
-  redis.call('LTRIM', KEYS[1], taken, -1)
+for _, level in ipairs(levels) do
+  if level.taken > 0 then
+    redis.call('LTRIM', level.key, level.taken, -1)
+  end
+end
+if #emptied > 0 then
+  redis.call('SREM', levels_key(KEYS[1]), unpack(emptied))
 end
 if #giveBack > 0 then
   -- exactly as release does: front of ready, in claim order, attempt taken back
   local front = {}
+  local priorities = {}
   local ids = {}
   for i = #giveBack, 1, -1 do
     local job = giveBack[i]
@@ -231,10 +263,11 @@ if #giveBack > 0 then
     redis.call('HSET', key, 'state', 'queued', 'attempt', (tonumber(job.f[3]) or 1) - 1)
     redis.call('HDEL', key, 'startedAt')
     front[#front + 1] = job.id
+    priorities[#priorities + 1] = priority_of(job.f[12])
     ids[#ids + 1] = job.id
   end
   sliced('ZREM', KEYS[2], ids)
-  sliced('LPUSH', KEYS[1], front)
+  push_ready(KEYS[1], 'LPUSH', front, priorities)
 end
 
 local out = { now, dangling, #released, readyLeft > 0 and waitMs or -1, maxActive or 0, rateLimit or 0 }

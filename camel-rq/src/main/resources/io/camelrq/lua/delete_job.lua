@@ -10,13 +10,15 @@
 -- Returns 1 if the job existed, else 0. Every read comes before the first
 -- write.
 
+-- the ready list of the job's priority (_ready.lua)
+local ready = level_key(KEYS[2], priority_of(redis.call('HGET', KEYS[1], 'priority')))
 -- a key of the wrong type fails here, before anything is written
-redis.call('LLEN', KEYS[2])
+redis.call('LLEN', ready)
 for k = 3, 6 do
   redis.call('ZCARD', KEYS[k])
 end
 
-redis.call('LREM', KEYS[2], 0, ARGV[1])
+redis.call('LREM', ready, 0, ARGV[1])
 for k = 3, 6 do
   redis.call('ZREM', KEYS[k], ARGV[1])
 end

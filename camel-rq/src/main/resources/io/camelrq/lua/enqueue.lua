@@ -9,9 +9,10 @@
 --                     (declared, so that a cluster proxy can route on them)
 -- ARGV[1] job key prefix, e.g. "rq:{email}:job:" (same hash tag as KEYS);
 --         each KEYS[5+i] must be this prefix followed by job i's id
--- ARGV[2] number of jobs N; then 7 values per job:
+-- ARGV[2] number of jobs N; then 8 values per job:
 --   id, body, enc, headers ("" = none), retry ("" = none),
---   delayMs ("" = none), runAtMs ("" = none; epoch millis, wins over delayMs)
+--   delayMs ("" = none), runAtMs ("" = none; epoch millis, wins over delayMs),
+--   priority (0 to 9, higher first; "" = the default, 5)
 --
 -- Returns one integer per job: 1 = enqueued, 0 = a job with that id is still
 -- queued, scheduled or active, or came earlier in this same call, so nothing
@@ -60,8 +61,8 @@ end
 
 local prefix = ARGV[1]
 local n = tonumber(ARGV[2])
-if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 7 then
-  return redis.error_reply('ERR enqueue: expected a job count then 7 values per job, got count '
+if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 8 then
+  return redis.error_reply('ERR enqueue: expected a job count then 8 values per job, got count '
     .. tostring(ARGV[2]) .. ' and ' .. (#ARGV - 2) .. ' values')
 end
 if #KEYS ~= 5 + n then
@@ -79,10 +80,11 @@ local results = {}
 local replaced = {}   -- ids of finished runs to delete and unlist
 local writes = {}     -- { key, fields } per accepted job
 local readyIds = {}
+local readyPriorities = {}
 local due = {}        -- score, id pairs for scheduled
 local accepted = {}
 for i = 0, n - 1 do
-  local base = 3 + i * 7
+  local base = 3 + i * 8
   local id = ARGV[base]
   local key = KEYS[6 + i]
   if key ~= prefix .. id then
@@ -97,6 +99,14 @@ for i = 0, n - 1 do
   end
   if not at then
     return redis.error_reply('ERR enqueue: job ' .. id .. ' has a delayMs/runAtMs that is not a number')
+  end
+  local priority = DEFAULT_PRIORITY
+  if ARGV[base + 7] ~= '' then
+    priority = tonumber(ARGV[base + 7])
+    if not priority or priority < 0 or priority > 9 or priority % 1 ~= 0 then
+      return redis.error_reply('ERR enqueue: job ' .. id .. ' has a priority that is not a whole number from 0 to 9: '
+        .. ARGV[base + 7])
+    end
   end
   local state = redis.call('HGET', key, 'state')
   if accepted[id] or state == 'queued' or state == 'scheduled' or state == 'active' then
@@ -117,6 +127,10 @@ for i = 0, n - 1 do
     if ARGV[base + 4] ~= '' then
       in_parts(fields, 'retry', ARGV[base + 4])
     end
+    if priority ~= DEFAULT_PRIORITY then
+      fields[#fields + 1] = 'priority'
+      fields[#fields + 1] = priority
+    end
     fields[#fields + 1] = 'state'
     if at > now then
       fields[#fields + 1] = 'scheduled'
@@ -127,6 +141,7 @@ for i = 0, n - 1 do
     else
       fields[#fields + 1] = 'queued'
       readyIds[#readyIds + 1] = id
+      readyPriorities[#readyPriorities + 1] = priority
     end
     writes[#writes + 1] = { key, fields }
     results[#results + 1] = 1
@@ -146,9 +161,10 @@ if #writes > 0 then
   completedCount = redis.call('ZCARD', KEYS[5])
 end
 
--- 2. Writes. One RPUSH (per slice) for the whole call, in enqueue order.
+-- 2. Writes. One RPUSH (per slice and priority level) for the whole call,
+-- in enqueue order.
 if #readyIds > 0 then
-  sliced('RPUSH', KEYS[1], readyIds)
+  push_ready(KEYS[1], 'RPUSH', readyIds, readyPriorities)
 end
 if #due > 0 then
   sliced('ZADD', KEYS[2], due)

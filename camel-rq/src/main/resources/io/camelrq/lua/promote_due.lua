@@ -2,7 +2,8 @@
 -- time has come -> ready.
 --
 -- KEYS[1] scheduled   zset id -> due time (ms)
--- KEYS[2] ready       list of runnable job ids
+-- KEYS[2] ready       list of runnable job ids (of priority 5; the other
+--                     priorities' lists extend its name, see _ready.lua)
 -- ARGV[1] job key prefix
 -- ARGV[2] most jobs to move in this call (1 or more)
 --
@@ -34,9 +35,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- the due ids are the first ranks of the set, so the next due one follows them
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local promote = {}
+local priorities = {}
 for _, id in ipairs(due) do
-  if redis.call('HGET', prefix .. id, 'state') == 'scheduled' then
+  local f = redis.call('HMGET', prefix .. id, 'state', 'priority')
+  if f[1] == 'scheduled' then
     promote[#promote + 1] = id
+    -- a delayed job or a retry keeps its priority
+    priorities[#priorities + 1] = priority_of(f[2])
   end
 end
 local nextDue = -1
@@ -57,6 +62,6 @@ for _, id in ipairs(promote) do
   redis.call('HDEL', key, 'dueAt')
 end
 if #promote > 0 then
-  sliced('RPUSH', KEYS[2], promote)
+  push_ready(KEYS[2], 'RPUSH', promote, priorities)
 end
 return { #promote, nextDue }

@@ -39,15 +39,29 @@ local function take(k, ids)
   end
   removed = removed + #ids
 end
-take(1, redis.call('LRANGE', KEYS[1], 0, budget - 1))
+-- every priority level's ready list (_ready.lua), highest first
+local levels = {}
+for _, p in ipairs(ready_levels(KEYS[1])) do
+  if removed < budget then
+    local key = level_key(KEYS[1], p)
+    local ids = redis.call('LRANGE', key, 0, budget - removed - 1)
+    levels[#levels + 1] = { key, #ids }
+    for _, id in ipairs(ids) do
+      hashes[#hashes + 1] = prefix .. id
+    end
+    removed = removed + #ids
+  end
+end
 for k = 2, 5 do
   if removed < budget then
     take(k, redis.call('ZRANGE', KEYS[k], 0, budget - removed - 1))
   end
 end
 
-if taken[1] and #taken[1] > 0 then
-  redis.call('LTRIM', KEYS[1], #taken[1], -1)
+for _, level in ipairs(levels) do
+  if level[2] > 0 then
+    redis.call('LTRIM', level[1], level[2], -1)
+  end
 end
 for k = 2, 5 do
   if taken[k] and #taken[k] > 0 then
@@ -56,6 +70,6 @@ for k = 2, 5 do
 end
 sliced('DEL', nil, hashes)
 if removed == 0 then
-  redis.call('DEL', KEYS[6])
+  redis.call('DEL', KEYS[6], levels_key(KEYS[1]))
 end
 return removed

@@ -15,7 +15,7 @@
 -- reply was lost can be sent again). Every read comes before the first
 -- write.
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'attempt')
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'attempt', 'priority')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return 0
 end
@@ -28,7 +28,7 @@ local capacityWaiting = redis.call('EXISTS', KEYS[5]) == 1
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued', 'attempt', (tonumber(owner[3]) or 1) - 1)
 redis.call('HDEL', KEYS[1], 'startedAt')
-redis.call('LPUSH', KEYS[3], ARGV[1])
+push_ready(KEYS[3], 'LPUSH', { ARGV[1] }, { priority_of(owner[4]) })
 slot_freed(KEYS[5], capacityWaiting, KEYS[4], false)
 if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')

@@ -52,9 +52,12 @@ else
   ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, limit)
 end
 local requeue = {}
+local priorities = {}
 for _, id in ipairs(ids) do
-  if redis.call('HGET', prefix .. id, 'state') == 'failed' then
+  local f = redis.call('HMGET', prefix .. id, 'state', 'priority')
+  if f[1] == 'failed' then
     requeue[#requeue + 1] = id
+    priorities[#priorities + 1] = priority_of(f[2])
   end
 end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
@@ -70,7 +73,7 @@ for _, id in ipairs(requeue) do
   redis.call('HDEL', key, 'failedAt', 'failedReason', 'stalls')
 end
 if #requeue > 0 then
-  sliced('RPUSH', KEYS[2], requeue)
+  push_ready(KEYS[2], 'RPUSH', requeue, priorities)
   if wakeEmpty then
     redis.call('RPUSH', KEYS[3], 'ready')
   end

@@ -6,7 +6,7 @@
 --
 -- Returns 1 if the queue was paused, 0 if it was running.
 
-local wake = redis.call('LLEN', KEYS[2]) > 0 and redis.call('LLEN', KEYS[3]) == 0
+local wake = ready_length(KEYS[2]) > 0 and redis.call('LLEN', KEYS[3]) == 0
 local was = redis.call('DEL', KEYS[1])
 if wake then
   redis.call('RPUSH', KEYS[3], 'ready')

@@ -31,7 +31,7 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'priority')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return -1
 end
@@ -52,7 +52,8 @@ if due > now then
 else
   redis.call('HSET', KEYS[1], 'state', 'queued', 'errorClass', ARGV[4],
     'errorMessage', ARGV[5], 'errorStack', ARGV[6], 'erroredAt', now)
-  redis.call('RPUSH', KEYS[4], ARGV[1])
+  -- a retry keeps its priority (_ready.lua)
+  push_ready(KEYS[4], 'RPUSH', { ARGV[1] }, { priority_of(owner[3]) })
 end
 count_attempts(string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1]), now, 1, 1)
 slot_freed(KEYS[6], capacityWaiting, KEYS[5], false)

@@ -20,7 +20,7 @@ if rateLimit and rateWindow then
 end
 local pausedUntil = tonumber(redis.call('GET', KEYS[8]))
 return {
-  redis.call('LLEN', KEYS[1]),
+  ready_length(KEYS[1]),
   redis.call('ZCARD', KEYS[2]),
   redis.call('ZCARD', KEYS[3]),
   redis.call('ZCARD', KEYS[4]),

@@ -53,7 +53,9 @@ import org.apache.camel.impl.DefaultCamelContext;
  *       always throws (a poison job).</li>
  *   <li>{@code flow}: for the flow-control tests ({@link FlowControlFaultTest}). Records every start in
  *       {@code starts} (zset, member {@code <id>:<attempt>:<name>}, score the wall-clock ms), its claim in
- *       {@code claims} (same member, score the job's startedAt: the claim's Redis time), and in the
+ *       {@code claims} (same member, score the job's startedAt: the claim's Redis time), the order of the
+ *       claims in {@code order} (member the id, score its attempt token, which the queue hands out in claim
+ *       order), and in the
  *       queue-wide concurrency counter {@code running} (with its peak in {@code maxRunning} and this JVM's
  *       running ids in {@code running:<name>}), sleeps workMs, then records the run. A job whose id starts with
  *       {@code 429-} fails its first attempt the way a route answering an HTTP 429 does: CamelRqRetryAfter 3s
@@ -222,8 +224,9 @@ public final class ConsumerMain {
     private static final String START = "local c = redis.call('INCR', KEYS[1]) "
                                         + "redis.call('SADD', KEYS[3], ARGV[1]) "
                                         + "redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3]) "
-                                        + "local claimed = redis.call('HGET', KEYS[5], 'startedAt') "
-                                        + "if claimed then redis.call('ZADD', KEYS[6], claimed, ARGV[3]) end "
+                                        + "local claim = redis.call('HMGET', KEYS[5], 'startedAt', 'token') "
+                                        + "if claim[1] then redis.call('ZADD', KEYS[6], claim[1], ARGV[3]) end "
+                                        + "if claim[2] then redis.call('ZADD', KEYS[7], claim[2], ARGV[1]) end "
                                         + "if c > tonumber(redis.call('GET', KEYS[2]) or '0') then "
                                         + "redis.call('SET', KEYS[2], c) end return c";
     private static final String END = "redis.call('DECR', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[1]) return 1";
@@ -231,7 +234,7 @@ public final class ConsumerMain {
     private void flow(Exchange exchange, String queue, String id, int attempt) throws Exception {
         // the job's startedAt is its claim time on the Redis clock; the recorder is the queue's Redis here
         String[] startKeys = { key(queue, "running"), key(queue, "maxRunning"), key(queue, "running:" + name),
-                key(queue, "starts"), "rq:{" + queue + "}:job:" + id, key(queue, "claims") };
+                key(queue, "starts"), "rq:{" + queue + "}:job:" + id, key(queue, "claims"), key(queue, "order") };
         recorder.eval(START, io.lettuce.core.ScriptOutputType.INTEGER, startKeys, id,
                 Long.toString(System.currentTimeMillis()), id + ":" + attempt + ":" + name);
         try {

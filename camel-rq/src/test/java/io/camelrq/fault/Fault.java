@@ -161,6 +161,21 @@ final class Fault {
             }
         }
 
+        /** Enqueues one job with a priority (header CamelRqPriority). */
+        Exception send(String id, int priority) {
+            Exchange sent = template.send(uri, e -> {
+                e.getMessage().setHeader(RqConstants.JOB_ID, id);
+                e.getMessage().setHeader(RqConstants.PRIORITY, priority);
+                e.getMessage().setBody("body of " + id);
+            });
+            return sent.getException();
+        }
+
+        /** A producer operation without a body, e.g. pause or resume. */
+        Object operation(String name) {
+            return template.requestBody(uri + "?operation=" + name, (Object) null);
+        }
+
         /** The stats operation: queued, scheduled, active, failed, completed. */
         @SuppressWarnings("unchecked")
         Map<String, Long> stats() {

@@ -165,6 +165,56 @@ class FlowControlFaultTest {
         }
     }
 
+    /**
+     * 600 jobs of priorities 0 to 9 (CamelRqPriority) wait in a paused queue; 3 JVMs of 4 threads each drain it
+     * at once. The queue hands out attempt tokens in claim order, so the routes' record of each job's token is
+     * the order in which Redis claimed them: it goes strictly from priority 9 down to 0, and keeps the enqueue
+     * order within each priority, although 12 threads claim concurrently.
+     */
+    @Test
+    void prioritiesHoldTheirOrderUnderLoadAcrossJvms() throws Exception {
+        String queue = "flow-priority";
+        String options = "concurrentConsumers=4&waitTimeout=1s";
+        List<ChildJvm> children = new ArrayList<>();
+        try (RedisServer redis = Fault.startRedis();
+             Fault.Producer producer = new Fault.Producer(redis.uri(), queue, "5s");
+             Fault.Inspector inspector = new Fault.Inspector(redis.uri(), queue)) {
+            producer.operation("pause");
+            java.util.Random random = new java.util.Random(14);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                int priority = random.nextInt(10);
+                String id = String.format(java.util.Locale.ROOT, "p%d-%03d", priority, i);
+                assertThat(producer.send(id, priority)).isNull();
+                ids.add(id);
+            }
+            Fault.startConsumers(children, "flow-priority", redis.uri(), queue, options, "flow", 0, JVMS);
+            producer.operation("resume");
+            Fault.awaitTrue("every job to run", Duration.ofSeconds(60),
+                    () -> inspector.runCount() == ids.size() && Fault.idle(producer.stats()));
+            List<String> order = inspector.redis.zrange(ConsumerMain.key(queue, "order"), 0, -1);
+            long jvmsUsed = inspector.recorded("jvm").size();
+            int inversions = 0;
+            for (int i = 1; i < order.size(); i++) {
+                // a job claimed right after one of a lower priority
+                if (order.get(i - 1).charAt(1) < order.get(i).charAt(1)) {
+                    inversions++;
+                }
+            }
+            Fault.summary(String.format(java.util.Locale.ROOT, "FLOW priorities: %d jobs of priorities 0-9 claimed by"
+                    + " 3 JVMs x 4 threads in %d claims' order; out of order: %d; JVMs used %d", ids.size(), order.size(),
+                    inversions, jvmsUsed));
+            // priority 9 first, then 8 ... 0; within one priority, the enqueue order (the ids sort that way)
+            List<String> expected = new ArrayList<>(ids);
+            expected.sort(java.util.Comparator.comparing((String id) -> id.charAt(1)).reversed()
+                    .thenComparing(id -> id.substring(3)));
+            assertThat(order).containsExactlyElementsOf(expected);
+            assertThat(jvmsUsed).as("JVMs that ran jobs").isGreaterThanOrEqualTo(2);
+        } finally {
+            Fault.killAll(children);
+        }
+    }
+
     private static List<Long> starts(Fault.Inspector inspector) {
         return inspector.redis.zrangeWithScores(ConsumerMain.key(queueOf(inspector), "starts"), 0, -1).stream()
                 .map(s -> (long) s.getScore()).sorted().toList();

@@ -114,6 +114,12 @@ class AclTest extends RqTestSupport {
             assertThat(store.fail(c.id(), c.token(), JobError.of("x", "y"), "test", 0, 0, Duration.ofMillis(10)).join())
                     .isZero();
             assertThat(store.stats().join().toMap()).containsEntry("rateTokensLeft", 0L).containsEntry("maxActive", 2L);
+            // priorities: a level list, the set of levels, and the level taken out once emptied
+            JobStore other = new JobStore(connection, new QueueKeys("rq", queue + "-priorities"));
+            other.enqueue(List.of(new NewJob("low", "b", "text", "", "", -1, -1, 1),
+                    new NewJob("high", "b", "text", "", "", -1, -1, 9))).join();
+            assertThat(other.promoteDueAndClaim(10, 60_000, "acl", 1, 0).join().jobs()).extracting(ClaimedJob::id)
+                    .containsExactly("high", "low");
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }

@@ -52,31 +52,40 @@ class ScriptErrorsTest extends RqTestSupport {
     @Test
     void aBadArgumentNamesTheScriptAndWritesNothing() {
         store().enqueue(List.of(new NewJob("j1", "b", "text", "", "", -1, -1))).join();
-        Throwable error = causeOf(() -> LuaScript.load("enqueue").run(inspectConnection.async(),
+        Throwable error = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
                 ScriptOutputType.MULTI,
                 new String[] { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed"),
                         key("job:j2"), key("job:j3") },
-                key("job:"), "2", "j2", "b", "text", "", "", "", "", "j3", "b", "text", "", "", "soon", "").join());
+                key("job:"), "2", "j2", "b", "text", "", "", "", "", "", "j3", "b", "text", "", "", "soon", "", "")
+                .join());
         assertThat(error).isInstanceOf(ScriptFailedException.class)
                 .hasMessageStartingWith("Lua script 'enqueue' failed: ").hasMessageContaining("j3");
         // j2 came first and was valid, yet nothing of it was written
         assertThat(jobHash("j2")).isEmpty();
         assertThat(redisCli.lrange(key("ready"), 0, -1)).containsExactly("j1");
+        // a priority outside 0 to 9 (JobStore never sends one, but another client could)
+        Throwable priority = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
+                ScriptOutputType.MULTI,
+                new String[] { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed"),
+                        key("job:j4") },
+                key("job:"), "1", "j4", "b", "text", "", "", "", "", "12").join());
+        assertThat(priority).hasMessageContaining("job j4 has a priority that is not a whole number from 0 to 9: 12");
+        assertThat(jobHash("j4")).isEmpty();
     }
 
     @Test
     void aDeclaredJobKeyMustBeTheHashOfItsJob() {
         String[] indexes = { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed") };
         // one job key too few
-        Throwable missing = causeOf(() -> LuaScript.load("enqueue").run(inspectConnection.async(),
-                ScriptOutputType.MULTI, indexes, key("job:"), "1", "j2", "b", "text", "", "", "", "").join());
+        Throwable missing = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
+                ScriptOutputType.MULTI, indexes, key("job:"), "1", "j2", "b", "text", "", "", "", "", "").join());
         assertThat(missing).isInstanceOf(ScriptFailedException.class)
                 .hasMessageContaining("expected 5 keys then one job key per job, got 5 keys for 1 jobs");
         // another job's hash (say, of another queue) in place of j2's
         String[] wrong = java.util.Arrays.copyOf(indexes, 6);
         wrong[5] = key("job:other");
-        Throwable mismatch = causeOf(() -> LuaScript.load("enqueue").run(inspectConnection.async(),
-                ScriptOutputType.MULTI, wrong, key("job:"), "1", "j2", "b", "text", "", "", "", "").join());
+        Throwable mismatch = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
+                ScriptOutputType.MULTI, wrong, key("job:"), "1", "j2", "b", "text", "", "", "", "", "").join());
         assertThat(mismatch).isInstanceOf(ScriptFailedException.class)
                 .hasMessageContaining("key " + key("job:other") + " is not the hash of job j2");
         Throwable lease = causeOf(() -> LuaScript.load("extend_lease").run(inspectConnection.async(),

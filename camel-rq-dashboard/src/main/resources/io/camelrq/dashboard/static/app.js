@@ -242,7 +242,7 @@ async function jobPage(view, queue, id) {
     return;
   }
   const back = () => { location.hash = '#/queue/' + encodeURIComponent(queue) + '/failed'; };
-  const fields = [['state', job.state], ['attempts', job.attempt], ['stalls', job.stalls || 0],
+  const fields = [['state', job.state], ['priority', job.priority], ['attempts', job.attempt], ['stalls', job.stalls || 0],
     ['enqueued', time(job.enqueuedAt)], ['started', time(job.startedAt)], ['due', time(job.dueAt)],
     ['next retry', time(job.nextRetryAt)], ['lease deadline', time(job.leaseDeadline)], ['errored', time(job.erroredAt)],
     ['failed', time(job.failedAt)], ['finished', time(job.finishedAt)], ['failed reason', job.failedReason],
