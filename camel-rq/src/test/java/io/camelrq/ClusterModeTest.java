@@ -98,6 +98,48 @@ class ClusterModeTest {
         }
     }
 
+    /**
+     * Priorities and flow control on the cluster: the scripts build the names of the priority levels' lists
+     * from the ready key (not declared), and they must stay in the queue's slot on its master.
+     */
+    @Test
+    void prioritiesAndLimitsWorkOnTheShardThatOwnsTheQueue() throws Exception {
+        List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (CamelContext context = new DefaultCamelContext()) {
+            RqComponent rq = new RqComponent();
+            rq.getConfiguration().setRedisUrl(cluster.seedsUrl());
+            rq.getConfiguration().setRedisMode("cluster");
+            rq.getConfiguration().setKeyPrefix("flow");
+            context.addComponent("rq", rq);
+            context.start();
+            ProducerTemplate template = context.createProducerTemplate();
+            template.requestBody("rq:prio?operation=pause", (Object) null);
+            int[] priorities = { 1, 9, 5, 0, 9, 7 };
+            for (int i = 0; i < priorities.length; i++) {
+                int priority = priorities[i];
+                String body = "p" + priority + "-" + i;
+                template.send("rq:prio", e -> {
+                    e.getMessage().setBody(body);
+                    e.getMessage().setHeader(RqConstants.PRIORITY, priority);
+                });
+            }
+            RedisServer owner = cluster.masterForKey("flow:{prio}:ready");
+            assertThat(owner.call("LLEN", "flow:{prio}:ready:9")).as("a level's list on the queue's master")
+                    .isEqualTo(2L);
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("rq:prio?maxActive=1&rateLimit=100/1s")
+                            .process(e -> order.add(e.getMessage().getBody(String.class)));
+                }
+            });
+            template.requestBody("rq:prio?operation=resume", (Object) null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> order.size() == priorities.length);
+            assertThat(order).containsExactly("p9-1", "p9-4", "p7-5", "p5-2", "p1-0", "p0-3");
+            assertThat(owner.call("HGET", "flow:{prio}:limits", "maxActive")).isEqualTo("1");
+        }
+    }
+
     @Test
     void aBlockingWaitOnAClusterMayOutlastTheCommandTimeout() throws Exception {
         io.lettuce.core.resource.ClientResources resources = io.lettuce.core.resource.DefaultClientResources.create();
