@@ -44,6 +44,7 @@ class OptionValidationTest extends RqTestSupport {
             "failedMax, lots, expected a whole number",
             "retryMultiplier, zz, expected a number such as 2 or 0.5",
             "retryJitter, NaN, expected a number such as 2 or 0.5",
+            "maxActive, many, expected a whole number",
     })
     void aNonNumberForANumericOptionFailsNamingTheOption(String option, String value, String why) {
         assertThatThrownBy(() -> endpoint(option + "=" + value))
@@ -51,6 +52,24 @@ class OptionValidationTest extends RqTestSupport {
                 .hasMessageContaining(option)
                 .satisfies(e -> assertThat(rootCause(e)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessage("Invalid value for option " + option + ": '" + value + "' (" + why + ")"));
+    }
+
+    /** The flow-control options (docs/flow-control.md) fail when the endpoint is created, naming the option. */
+    @Test
+    void badFlowLimitsFailNamingTheOption() {
+        assertThatThrownBy(() -> endpoint("rateLimit=fast"))
+                .satisfies(e -> assertThat(rootCause(e)).hasMessage("Invalid value for option rateLimit: 'fast'"
+                        + " (expected <starts>/<window>, e.g. 100/1s, 600/1m or 5000/1h)"));
+        assertThatThrownBy(() -> endpoint("rateLimit=100/2d"))
+                .satisfies(e -> assertThat(rootCause(e)).hasMessageContaining("the window must be from 1ms to 1d"));
+        assertThatThrownBy(() -> endpoint("maxActive=0"))
+                .satisfies(e -> assertThat(rootCause(e))
+                        .hasMessage("Invalid value for option maxActive: '0' (must be at least 1)"));
+        assertThatThrownBy(() -> endpoint("protocol=rq&maxActive=5"))
+                .satisfies(e -> assertThat(rootCause(e)).hasMessageStartingWith(
+                        "Options rateLimit and maxActive are not available with protocol=rq"));
+        assertThat(endpoint("rateLimit=600/1m&maxActive=20").flowLimits())
+                .isEqualTo(new io.camelrq.store.FlowLimits(600, 60_000, 20));
     }
 
     @ParameterizedTest
