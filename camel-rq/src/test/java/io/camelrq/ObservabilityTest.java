@@ -95,6 +95,35 @@ class ObservabilityTest extends RqTestSupport {
         assertThat(stats()).containsEntry("failed", 0L).containsEntry("scheduled", 0L);
     }
 
+    /**
+     * A consumer whose maxActive differs from the one stored for the queue by an earlier consumer says so, and
+     * the queue keeps the stored value.
+     */
+    @Test
+    void aConflictingLimitIsLoggedAndTheStoredOneKept() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("rq:" + queue + "?maxActive=3").routeId("first").to("mock:first");
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> "3".equals(redisCli.hget("rq:{" + queue + "}:limits",
+                "maxActive")));
+        String log = CapturedStderr.of(() -> {
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("rq:" + queue + "?maxActive=5&concurrentConsumers=2").routeId("second").to("mock:second");
+                }
+            });
+            Thread.sleep(1500);
+        });
+        assertThat(log).contains("Queue " + queue + ": this consumer's maxActive=5 differs from the queue's stored"
+                                 + " maxActive=3, which every consumer follows");
+        assertThat(redisCli.hget("rq:{" + queue + "}:limits", "maxActive")).isEqualTo("3");
+        assertThat(stats()).containsEntry("maxActive", 3L);
+    }
+
     /** The queue's flow control in JMX, the gauges, the stats operation and the dev console (docs/flow-control.md). */
     @Test
     void flowControlStateIsShownEverywhere() throws Exception {

@@ -71,6 +71,9 @@ class FlowControlFaultTest {
             assertThat(peak).as("most route starts in any 1 s window").isLessThanOrEqualTo(limit + limit / 4);
             assertThat(starts.size()).as("starts in 10 s").isBetween(limit * 10 * 85 / 100, limit * 10 + limit / 10);
             assertThat(perJvm).as("JVMs that ran jobs").isGreaterThanOrEqualTo(2);
+            // waiting at the limit uses up no retry: every start is a first attempt (members are id:attempt:jvm)
+            assertThat(inspector.redis.zrange(ConsumerMain.key(queue, "starts"), 0, -1))
+                    .allMatch(member -> member.contains(":1:"));
             // claims, acks and promotes of 3 JVMs for ~300 jobs: a few per job, not a poll loop
             assertThat(claims).as("scripts Redis ran in 10.5 s").isLessThan(3000);
             assertThat(stats).containsEntry("rateLimit", (long) limit).containsEntry("rateWindowMs", 1000L)
@@ -216,12 +219,8 @@ class FlowControlFaultTest {
     }
 
     private static List<Long> starts(Fault.Inspector inspector) {
-        return inspector.redis.zrangeWithScores(ConsumerMain.key(queueOf(inspector), "starts"), 0, -1).stream()
+        return inspector.redis.zrangeWithScores(ConsumerMain.key(inspector.queue(), "starts"), 0, -1).stream()
                 .map(s -> (long) s.getScore()).sorted().toList();
-    }
-
-    private static String queueOf(Fault.Inspector inspector) {
-        return inspector.queue();
     }
 
     /** The most starts inside any window of the given length (sorted starts). */
