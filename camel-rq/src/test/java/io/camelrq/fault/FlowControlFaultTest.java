@@ -128,8 +128,8 @@ class FlowControlFaultTest {
 
     /**
      * One route answers like an HTTP 429 (CamelRqRetryAfter=3s, CamelRqPauseQueue=true): no consumer in any of
-     * the 3 JVMs starts a job until the pause ends, although 30 jobs are ready and 12 threads idle; then they all
-     * run, the 429 job's retry included.
+     * the 3 JVMs starts a job until the pause ends, although 300 jobs are ready and 12 threads idle; then they
+     * all run, on more than one JVM, the 429 job's retry included.
      */
     @Test
     void pauseQueueHoldsEveryJvm() throws Exception {
@@ -139,15 +139,16 @@ class FlowControlFaultTest {
         try (RedisServer redis = Fault.startRedis();
              Fault.Producer producer = new Fault.Producer(redis.uri(), queue, "5s");
              Fault.Inspector inspector = new Fault.Inspector(redis.uri(), queue)) {
-            Fault.startConsumers(children, "flow-pause", redis.uri(), queue, options, "flow", 0, JVMS);
+            // 20 ms jobs, so that no one JVM's 4 threads drain the jobs after the pause before the others claim
+            Fault.startConsumers(children, "flow-pause", redis.uri(), queue, options, "flow", 20, JVMS);
             assertThat(producer.send("429-partner")).isNull();
             Fault.awaitTrue("the 429 to pause the queue", Duration.ofSeconds(30),
                     () -> inspector.redis.exists("rq:{" + queue + "}:retry-after") == 1);
             String until = inspector.redis.get("rq:{" + queue + "}:retry-after");
             assertThat(until).as("the queue's pause").isNotNull();
             long pausedUntil = Long.parseLong(until);
-            List<String> ids = IntStream.range(0, 30).mapToObj(i -> "p-" + i).toList();
-            producer.sendAll(ids, 2);
+            List<String> ids = IntStream.range(0, 300).mapToObj(i -> "p-" + i).toList();
+            producer.sendAll(ids, 4);
             assertThat(producer.stats().get("retryAfterMs")).as("stats while paused").isPositive();
             Fault.awaitTrue("every job to run", Duration.ofSeconds(30),
                     () -> inspector.runCount() == ids.size() + 1 && Fault.idle(producer.stats()));
