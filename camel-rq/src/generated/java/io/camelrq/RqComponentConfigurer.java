@@ -46,6 +46,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedttl":
         case "failedTtl": getOrCreateConfiguration(target).setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
         case "function": getOrCreateConfiguration(target).setFunction(property(camelContext, java.lang.String.class, value)); return true;
+        case "groupmaxactive":
+        case "groupMaxActive": getOrCreateConfiguration(target).setGroupMaxActive(property(camelContext, java.lang.Integer.class, value)); return true;
         case "headerfilterstrategy":
         case "headerFilterStrategy": getOrCreateConfiguration(target).setHeaderFilterStrategy(property(camelContext, org.apache.camel.spi.HeaderFilterStrategy.class, value)); return true;
         case "healthcheckconsumerenabled":
@@ -144,6 +146,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedttl":
         case "failedTtl": return java.lang.String.class;
         case "function": return java.lang.String.class;
+        case "groupmaxactive":
+        case "groupMaxActive": return java.lang.Integer.class;
         case "headerfilterstrategy":
         case "headerFilterStrategy": return org.apache.camel.spi.HeaderFilterStrategy.class;
         case "healthcheckconsumerenabled":
@@ -238,6 +242,8 @@ public class RqComponentConfigurer extends PropertyConfigurerSupport implements 
         case "failedttl":
         case "failedTtl": return getOrCreateConfiguration(target).getFailedTtl();
         case "function": return getOrCreateConfiguration(target).getFunction();
+        case "groupmaxactive":
+        case "groupMaxActive": return getOrCreateConfiguration(target).getGroupMaxActive();
         case "headerfilterstrategy":
         case "headerFilterStrategy": return getOrCreateConfiguration(target).getHeaderFilterStrategy();
         case "healthcheckconsumerenabled":

@@ -42,6 +42,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedTtl": target.getConfiguration().setFailedTtl(property(camelContext, java.lang.String.class, value)); return true;
         case "function": target.getConfiguration().setFunction(property(camelContext, java.lang.String.class, value)); return true;
         case "greedy": target.setGreedy(property(camelContext, boolean.class, value)); return true;
+        case "groupmaxactive":
+        case "groupMaxActive": target.getConfiguration().setGroupMaxActive(property(camelContext, java.lang.Integer.class, value)); return true;
         case "headerfilterstrategy":
         case "headerFilterStrategy": target.getConfiguration().setHeaderFilterStrategy(property(camelContext, org.apache.camel.spi.HeaderFilterStrategy.class, value)); return true;
         case "heartbeatinterval":
@@ -151,6 +153,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedTtl": return java.lang.String.class;
         case "function": return java.lang.String.class;
         case "greedy": return boolean.class;
+        case "groupmaxactive":
+        case "groupMaxActive": return java.lang.Integer.class;
         case "headerfilterstrategy":
         case "headerFilterStrategy": return org.apache.camel.spi.HeaderFilterStrategy.class;
         case "heartbeatinterval":
@@ -256,6 +260,8 @@ public class RqEndpointConfigurer extends PropertyConfigurerSupport implements G
         case "failedTtl": return target.getConfiguration().getFailedTtl();
         case "function": return target.getConfiguration().getFunction();
         case "greedy": return target.isGreedy();
+        case "groupmaxactive":
+        case "groupMaxActive": return target.getConfiguration().getGroupMaxActive();
         case "headerfilterstrategy":
         case "headerFilterStrategy": return target.getConfiguration().getHeaderFilterStrategy();
         case "heartbeatinterval":

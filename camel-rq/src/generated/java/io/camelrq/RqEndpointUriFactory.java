@@ -23,7 +23,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(53);
+        Set<String> props = new HashSet<>(54);
         props.add("bridgeErrorHandler");
         props.add("commandTimeout");
         props.add("concurrentConsumers");
@@ -35,6 +35,7 @@ public class RqEndpointUriFactory extends org.apache.camel.support.component.End
         props.add("failedTtl");
         props.add("function");
         props.add("greedy");
+        props.add("groupMaxActive");
         props.add("headerFilterStrategy");
         props.add("heartbeatInterval");
         props.add("initialDelay");

@@ -266,6 +266,13 @@ public class RqConfiguration implements Cloneable {
                             + " queue; a different value elsewhere is logged and not applied.")
     private Integer maxActive;
 
+    @UriParam(label = "consumer,flow",
+              description = "At most this many jobs of one fair group (header CamelRqGroup at enqueue) active at"
+                            + " once across every consumer in every JVM. A group at its cap waits, and the claims"
+                            + " go on with the other groups. The first consumer to start stores it for the queue;"
+                            + " a different value elsewhere is logged and not applied.")
+    private Integer groupMaxActive;
+
     @UriParam(label = "consumer,health",
               description = "When set, a readiness health check for the queue reports DOWN while more jobs than"
                             + " this are in the failed registry.")
@@ -582,6 +589,14 @@ public class RqConfiguration implements Cloneable {
 
     public void setMaxActive(Integer maxActive) {
         this.maxActive = maxActive;
+    }
+
+    public Integer getGroupMaxActive() {
+        return groupMaxActive;
+    }
+
+    public void setGroupMaxActive(Integer groupMaxActive) {
+        this.groupMaxActive = groupMaxActive;
     }
 
     public Integer getReadinessFailedThreshold() {

@@ -65,6 +65,15 @@ public final class RqConstants {
             + " retried jobs keep theirs.", javaType = "Integer")
     public static final String PRIORITY = "CamelRqPriority";
 
+    @Metadata(label = "producer", description = "The job's fair group, for example a tenant id: claims go"
+            + " round-robin over the groups that have jobs ready, so one group's many jobs do not starve another's"
+            + " few, and groupMaxActive caps each group's active jobs. FIFO within a group. Text of 1 to 200"
+            + " characters; cannot be combined with CamelRqPriority.", javaType = "String")
+    public static final String GROUP = "CamelRqGroup";
+
+    /** The longest CamelRqGroup accepted, in characters: it is part of a Redis key. */
+    public static final int MAX_GROUP_LENGTH = 200;
+
     @Metadata(label = "producer", description = "Overrides retryMax for this one job.", javaType = "Integer")
     public static final String RETRY_MAX = "CamelRqRetryMax";
 

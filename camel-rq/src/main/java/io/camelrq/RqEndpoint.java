@@ -189,8 +189,12 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
         if (c.getMaxActive() != null) {
             atLeastOne("maxActive", c.getMaxActive());
         }
+        if (c.getGroupMaxActive() != null) {
+            atLeastOne("groupMaxActive", c.getGroupMaxActive());
+        }
         flowLimits = new FlowLimits(rate == null ? 0 : rate.starts(), rate == null ? 0 : rate.window().toMillis(),
-                c.getMaxActive() == null ? 0 : c.getMaxActive());
+                c.getMaxActive() == null ? 0 : c.getMaxActive(),
+                c.getGroupMaxActive() == null ? 0 : c.getGroupMaxActive());
         operation = RqOperation.parse(c.getOperation(), "option operation");
         atLeastOne("concurrentConsumers", c.getConcurrentConsumers());
         atLeastOne("maxMessagesPerPoll", c.getMaxMessagesPerPoll());
@@ -242,7 +246,7 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
                                                + " protocol=rq (only enqueue and result)");
         }
         if (!flowLimits.isEmpty()) {
-            throw new IllegalArgumentException("Options rateLimit and maxActive are not available with protocol=rq:"
+            throw new IllegalArgumentException("Options rateLimit, maxActive and groupMaxActive are not available with protocol=rq:"
                                                + " Python RQ's workers would not follow them (docs/flow-control.md)");
         }
         for (String option : new String[] { "retryBackoff", "retryMultiplier", "retryMaxInterval", "retryJitter" }) {
@@ -547,6 +551,23 @@ public class RqEndpoint extends ScheduledPollEndpoint implements org.apache.came
                                     + " in ms; 0 when it does not, as last read")
     public long getRetryAfterMs() {
         return cachedDepths().stats().flow().retryAfterMs();
+    }
+
+    @ManagedAttribute(description = "The queue's stored groupMaxActive (most active jobs of one CamelRqGroup), -1 for"
+                                    + " none, as last read")
+    public long getGroupMaxActive() {
+        return cachedDepths().stats().flow().groupMaxActive();
+    }
+
+    @ManagedAttribute(description = "Fair groups (CamelRqGroup) with jobs ready, as last read")
+    public long getGroupsWaiting() {
+        return cachedDepths().stats().flow().groupsWaiting();
+    }
+
+    @ManagedAttribute(description = "Fair groups with jobs ready that wait because groupMaxActive of their jobs are"
+                                    + " active, as last read")
+    public long getGroupsFull() {
+        return cachedDepths().stats().flow().groupsFull();
     }
 
     @ManagedAttribute(description = "When the depth attributes were last read from Redis (ISO-8601), or never")

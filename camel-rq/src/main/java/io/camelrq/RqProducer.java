@@ -222,7 +222,31 @@ public class RqProducer extends DefaultProducer {
     private JobTemplate jobTemplate(Message message) {
         long runAtMs = runAtMillis(message);
         return new JobTemplate(endpoint.codec().encodeHeaders(message, endpoint.getHeaderFilterStrategy()), retryConfig(message),
-                runAtMs >= 0 ? -1 : delayMillis(message), runAtMs, priority(message));
+                runAtMs >= 0 ? -1 : delayMillis(message), runAtMs, priority(message), group(message));
+    }
+
+    /** Header CamelRqGroup: the job's fair group, 1 to 200 characters; "" when absent. */
+    static String group(Message message) {
+        Object value = message.getHeader(RqConstants.GROUP);
+        if (value == null) {
+            return "";
+        }
+        String group = value.toString();
+        if (group.isBlank() || group.length() > RqConstants.MAX_GROUP_LENGTH) {
+            throw new IllegalArgumentException("Invalid header " + RqConstants.GROUP + ": '" + abbreviated(group)
+                                               + "' (must be text of 1 to " + RqConstants.MAX_GROUP_LENGTH
+                                               + " characters, not blank)");
+        }
+        if (message.getHeader(RqConstants.PRIORITY) != null) {
+            throw new IllegalArgumentException("Headers " + RqConstants.GROUP + " and " + RqConstants.PRIORITY
+                                               + " cannot be combined: the jobs of a group are claimed in their"
+                                               + " group's turn and keep FIFO order (docs/flow-control.md)");
+        }
+        return group;
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     /** Header CamelRqPriority: 0 to 9 (a number, or its text); -1 when absent (the default, 5). */
@@ -245,16 +269,18 @@ public class RqProducer extends DefaultProducer {
         private final long delayMs;
         private final long runAtMs;
         private final int priority;
+        private final String group;
         private final int limit;
         /** UTF-8 bytes of the headers, counted on first need; -1 until then. */
         private long headersSize = -1;
 
-        JobTemplate(String headers, String retry, long delayMs, long runAtMs, int priority) {
+        JobTemplate(String headers, String retry, long delayMs, long runAtMs, int priority, String group) {
             this.headers = headers;
             this.retry = retry;
             this.delayMs = delayMs;
             this.runAtMs = runAtMs;
             this.priority = priority;
+            this.group = group;
             this.limit = endpoint.getConfiguration().getMaxPayloadSize();
         }
 
@@ -274,7 +300,7 @@ public class RqProducer extends DefaultProducer {
                                                        + endpoint.getQueue());
                 }
             }
-            return new NewJob(id, text, body.enc(), headers, retry, delayMs, runAtMs, priority);
+            return new NewJob(id, text, body.enc(), headers, retry, delayMs, runAtMs, priority, group);
         }
     }
 

@@ -65,6 +65,11 @@ public class RqProtocolProducer extends DefaultProducer {
                                                + " Python RQ has no priorities within a queue (use one queue per"
                                                + " priority, which RQ workers take in the order they list them)");
         }
+        if (message.getHeader(RqConstants.GROUP) != null) {
+            throw new IllegalArgumentException("Header " + RqConstants.GROUP + " does not apply with protocol=rq:"
+                                               + " Python RQ's workers take a queue in enqueue order only (use one"
+                                               + " queue per group)");
+        }
         RqCall call = callOf(message);
         Integer retries = message.getHeader(RqConstants.RETRY_MAX, Integer.class);
         String intervalHeader = message.getHeader(RqConstants.RETRY_INTERVAL, String.class);

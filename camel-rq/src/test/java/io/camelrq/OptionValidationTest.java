@@ -67,9 +67,15 @@ class OptionValidationTest extends RqTestSupport {
                         .hasMessage("Invalid value for option maxActive: '0' (must be at least 1)"));
         assertThatThrownBy(() -> endpoint("protocol=rq&maxActive=5"))
                 .satisfies(e -> assertThat(rootCause(e)).hasMessageStartingWith(
-                        "Options rateLimit and maxActive are not available with protocol=rq"));
+                        "Options rateLimit, maxActive and groupMaxActive are not available with protocol=rq"));
+        assertThatThrownBy(() -> endpoint("groupMaxActive=-2"))
+                .satisfies(e -> assertThat(rootCause(e))
+                        .hasMessage("Invalid value for option groupMaxActive: '-2' (must be at least 1)"));
+        assertThatThrownBy(() -> endpoint("protocol=rq&groupMaxActive=2"))
+                .satisfies(e -> assertThat(rootCause(e)).hasMessageContaining("groupMaxActive are not available"));
         assertThat(endpoint("rateLimit=600/1m&maxActive=20").flowLimits())
                 .isEqualTo(new io.camelrq.store.FlowLimits(600, 60_000, 20));
+        assertThat(endpoint("groupMaxActive=3").flowLimits()).isEqualTo(new io.camelrq.store.FlowLimits(0, 0, 0, 3));
     }
 
     @ParameterizedTest

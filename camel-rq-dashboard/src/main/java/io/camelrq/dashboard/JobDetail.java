@@ -40,8 +40,13 @@ final class JobDetail {
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("queue", queue);
         job.put("id", id);
-        // a job without a priority field has the default, 5 (docs/flow-control.md)
-        job.put("priority", value("priority", hash.getOrDefault("priority", "5")));
+        // a job of a fair group is claimed in its group's turn; any other job by its priority, and one without
+        // a priority field has the default, 5 (docs/flow-control.md)
+        if (hash.get("group") != null) {
+            job.put("group", hash.get("group"));
+        } else {
+            job.put("priority", value("priority", hash.getOrDefault("priority", "5")));
+        }
         for (String f : new String[] { "state", "attempt", "stalls", "enqueuedAt", "startedAt", "dueAt", "erroredAt",
                 "failedAt", "finishedAt", "errorClass", "errorMessage", "errorStack", "failedReason" }) {
             if (hash.get(f) != null) {

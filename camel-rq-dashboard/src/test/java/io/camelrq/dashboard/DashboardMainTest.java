@@ -146,7 +146,8 @@ class DashboardMainTest {
         // the queue's flow control, as stored in Redis (docs/flow-control.md), shows on the queue and the list
         String limits = "rq:{" + queue + "}:limits";
         String retryAfter = "rq:{" + queue + "}:retry-after";
-        redis.server().call("HSET", limits, "maxActive", "7", "rateLimit", "100", "rateWindowMs", "60000");
+        redis.server().call("HSET", limits, "maxActive", "7", "rateLimit", "100", "rateWindowMs", "60000",
+                "groupMaxActive", "3");
         redis.server().call("SET", retryAfter, Long.toString(System.currentTimeMillis() + 60_000), "PX", "60000");
         try {
             JsonNode limited = json("/api/queue?queue=" + queue);
@@ -155,6 +156,9 @@ class DashboardMainTest {
             assertThat(limited.path("rateWindowMs").asInt()).isEqualTo(60000);
             assertThat(limited.path("rateTokensLeft").asInt()).isEqualTo(100);
             assertThat(limited.path("retryAfterMs").asLong()).isBetween(1L, 60_000L);
+            assertThat(limited.path("groupMaxActive").asInt()).isEqualTo(3);
+            assertThat(limited.path("groupsWaiting").isInt()).as("fair groups with jobs ready").isTrue();
+            assertThat(limited.path("groupsFull").asInt()).isZero();
             assertThat(queueSummary().path("maxActive").asInt()).isEqualTo(7);
             assertThat(get("/app.js").body()).contains("flowText");
         } finally {

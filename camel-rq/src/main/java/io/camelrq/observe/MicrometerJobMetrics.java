@@ -48,6 +48,10 @@ final class MicrometerJobMetrics {
                 "Job starts the queue's rate limit still allows in the current window, -1 without one");
         flowGauge("camel.rq.queue.retry.after", depths.retryAfterMs,
                 "Milliseconds a route's Retry-After (CamelRqPauseQueue) still holds the whole queue, 0 when none");
+        flowGauge("camel.rq.queue.groups.waiting", depths.groupsWaiting,
+                "Fair groups (CamelRqGroup) with jobs ready, as last read from Redis");
+        flowGauge("camel.rq.queue.groups.full", depths.groupsFull,
+                "Fair groups with jobs ready held back because groupMaxActive of their jobs are active");
     }
 
     private void flowGauge(String name, AtomicLong value, String description) {

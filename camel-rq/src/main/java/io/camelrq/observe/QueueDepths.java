@@ -17,6 +17,8 @@ public final class QueueDepths {
     final AtomicLong maxActive = new AtomicLong(-1);
     final AtomicLong rateTokensLeft = new AtomicLong(-1);
     final AtomicLong retryAfterMs = new AtomicLong();
+    final AtomicLong groupsWaiting = new AtomicLong();
+    final AtomicLong groupsFull = new AtomicLong();
 
     void update(QueueStats stats) {
         queued.set(stats.queued());
@@ -26,5 +28,7 @@ public final class QueueDepths {
         maxActive.set(stats.flow().maxActive());
         rateTokensLeft.set(stats.flow().rateTokensLeft());
         retryAfterMs.set(stats.flow().retryAfterMs());
+        groupsWaiting.set(stats.flow().groupsWaiting());
+        groupsFull.set(stats.flow().groupsFull());
     }
 }

@@ -48,9 +48,9 @@ public final class JobStore {
     private static final LuaScript ENQUEUE = LuaScript.load("enqueue", "_ready");
     private static final LuaScript PROMOTE_DUE = LuaScript.load("promote_due", "_ready");
     private static final LuaScript CLAIM = LuaScript.load("claim", "_ready");
-    private static final LuaScript ACK = LuaScript.load("ack", "_history", "_flow");
+    private static final LuaScript ACK = LuaScript.load("ack", "_history", "_flow", "_ready");
     private static final LuaScript RETRY_LATER = LuaScript.load("retry_later", "_history", "_flow", "_ready");
-    private static final LuaScript FAIL = LuaScript.load("fail", "_history", "_flow");
+    private static final LuaScript FAIL = LuaScript.load("fail", "_history", "_flow", "_ready");
     private static final LuaScript RELEASE = LuaScript.load("release", "_flow", "_ready");
     private static final LuaScript EXTEND_LEASE = LuaScript.load("extend_lease");
     private static final LuaScript RECOVER_STALLED = LuaScript.load("recover_stalled");
@@ -161,7 +161,7 @@ public final class JobStore {
 
     private CompletableFuture<List<Long>> enqueueChunk(List<NewJob> jobs) {
         registerOnce();
-        String[] args = new String[2 + jobs.size() * 8];
+        String[] args = new String[2 + jobs.size() * 9];
         args[0] = keys.jobPrefix();
         args[1] = Integer.toString(jobs.size());
         // the job hashes are declared too: the script checks each against the prefix and the id
@@ -183,6 +183,7 @@ public final class JobStore {
             args[i++] = job.delayMs() >= 0 ? Long.toString(job.delayMs()) : "";
             args[i++] = job.runAtMs() >= 0 ? Long.toString(job.runAtMs()) : "";
             args[i++] = job.priority() >= 0 && job.priority() != DEFAULT_PRIORITY ? Integer.toString(job.priority()) : "";
+            args[i++] = job.group();
         }
         return ENQUEUE.run(redis, ScriptOutputType.MULTI, scriptKeys, args);
     }
@@ -268,9 +269,10 @@ public final class JobStore {
         return CONFIGURE_LIMITS.<List<Object>> run(redis, ScriptOutputType.MULTI, new String[] { keys.limits() },
                 offer.rateLimit() > 0 ? Integer.toString(offer.rateLimit()) : "",
                 offer.rateLimit() > 0 ? Long.toString(offer.rateWindowMs()) : "",
-                offer.maxActive() > 0 ? Integer.toString(offer.maxActive()) : "")
+                offer.maxActive() > 0 ? Integer.toString(offer.maxActive()) : "",
+                offer.groupMaxActive() > 0 ? Integer.toString(offer.groupMaxActive()) : "")
                 .thenApply(r -> new FlowLimits((int) storedOrZero(r.get(0)), storedOrZero(r.get(1)),
-                        (int) storedOrZero(r.get(2))));
+                        (int) storedOrZero(r.get(2)), (int) storedOrZero(r.get(3))));
     }
 
     /** A stored limit ("" when the queue has none, then 0). */
@@ -506,7 +508,8 @@ public final class JobStore {
                         keys.limits(), keys.rate(), keys.retryAfter() })
                 .thenApply(r -> new QueueStats(asLong(r.get(0)), asLong(r.get(1)), asLong(r.get(2)), asLong(r.get(3)),
                         asLong(r.get(4)), new FlowState(asLong(r.get(5)), asLong(r.get(6)), asLong(r.get(7)),
-                                asLong(r.get(8)), asLong(r.get(9)))));
+                                asLong(r.get(8)), asLong(r.get(9)), asLong(r.get(10)), asLong(r.get(11)),
+                                asLong(r.get(12)))));
     }
 
     /** cancel: a queued or scheduled job is deleted and never runs. Returns false for any other state. */

@@ -12,14 +12,27 @@ package io.camelrq.store;
  * @param delayMs  run this many ms after enqueue (Redis clock); -1 = no delay
  * @param runAtMs  run at this epoch-millis time; -1 = not set; wins over delayMs
  * @param priority 0 to 9, higher claimed first; -1 = the default, 5
+ * @param group    the fair group the job belongs to (CamelRqGroup), or "" for none; a job of a group has the
+ *                 default priority
  */
 public record NewJob(String id, String body, String enc, String headers, String retry, long delayMs, long runAtMs,
-        int priority) {
+        int priority, String group) {
 
     public NewJob {
         if (priority < -1 || priority > 9) {
             throw new IllegalArgumentException("Invalid priority " + priority + " of job " + id + ": 0 to 9, or -1");
         }
+        group = group == null ? "" : group;
+        if (!group.isEmpty() && priority >= 0 && priority != 5) {
+            throw new IllegalArgumentException("Job " + id + " has both a group and a priority: a group keeps FIFO"
+                                               + " order");
+        }
+    }
+
+    /** A job of no group. */
+    public NewJob(String id, String body, String enc, String headers, String retry, long delayMs, long runAtMs,
+            int priority) {
+        this(id, body, enc, headers, retry, delayMs, runAtMs, priority, "");
     }
 
     /** A job of the default priority. */

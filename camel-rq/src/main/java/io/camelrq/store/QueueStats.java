@@ -12,8 +12,9 @@ public record QueueStats(long queued, long scheduled, long active, long failed, 
 
     /**
      * The depths, then the flow-control entries of the limits the queue has: {@code maxActive},
-     * {@code rateLimit}, {@code rateWindowMs}, {@code rateTokensLeft}, and {@code retryAfterMs} while a route's
-     * Retry-After pauses the queue.
+     * {@code rateLimit}, {@code rateWindowMs}, {@code rateTokensLeft}, {@code groupMaxActive} and
+     * {@code groupsFull}, {@code retryAfterMs} while a route's Retry-After pauses the queue, and
+     * {@code groupsWaiting} while fair groups have jobs ready (or the queue has a groupMaxActive).
      */
     public Map<String, Long> toMap() {
         Map<String, Long> map = new LinkedHashMap<>();
@@ -32,6 +33,13 @@ public record QueueStats(long queued, long scheduled, long active, long failed, 
         }
         if (flow.retryAfterMs() > 0) {
             map.put("retryAfterMs", flow.retryAfterMs());
+        }
+        if (flow.groupMaxActive() >= 0) {
+            map.put("groupMaxActive", flow.groupMaxActive());
+            map.put("groupsFull", flow.groupsFull());
+        }
+        if (flow.groupsWaiting() > 0 || flow.groupMaxActive() >= 0) {
+            map.put("groupsWaiting", flow.groupsWaiting());
         }
         return map;
     }

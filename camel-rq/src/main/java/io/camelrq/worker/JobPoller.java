@@ -173,7 +173,7 @@ public final class JobPoller {
     }
 
     /**
-     * Offers this consumer's rateLimit and maxActive for the queue before its first claim. Each one the queue
+     * Offers this consumer's rateLimit, maxActive and groupMaxActive for the queue before its first claim. Each one the queue
      * does not have yet is stored, for every consumer; one stored earlier stays, and a different value here
      * is logged, since the queue follows the stored one. Sent again by the next poll if Redis did not answer.
      */
@@ -195,6 +195,11 @@ public final class JobPoller {
             LOG.warn("Queue {}: this consumer's maxActive={} differs from the queue's stored maxActive={}, which every"
                      + " consumer follows (set by the first consumer to start; docs/flow-control.md says how to change"
                      + " it)", settings.queue(), offer.maxActive(), stored.maxActive());
+        }
+        if (offer.groupMaxActive() > 0 && stored.groupMaxActive() != offer.groupMaxActive()) {
+            LOG.warn("Queue {}: this consumer's groupMaxActive={} differs from the queue's stored groupMaxActive={},"
+                     + " which every consumer follows (set by the first consumer to start; docs/flow-control.md says"
+                     + " how to change it)", settings.queue(), offer.groupMaxActive(), stored.groupMaxActive());
         }
     }
 

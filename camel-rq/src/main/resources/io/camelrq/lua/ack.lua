@@ -62,18 +62,22 @@ local results = {}
 local acked = {}      -- ids
 local ackedKeys = {}
 local seen = {}
+local leftActive = {} -- group -> its jobs acked here
 for i = 4, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local key = KEYS[4 + (i - 2) / 2]
   if key ~= prefix .. id then
     return redis.error_reply('ERR ack: key ' .. key .. ' is not the hash of job ' .. id)
   end
-  local owner = redis.call('HMGET', key, 'state', 'token')
+  local owner = redis.call('HMGET', key, 'state', 'token', 'group')
   if owner[1] == 'active' and owner[2] == token and not seen[id] then
     seen[id] = true
     results[#results + 1] = 1
     acked[#acked + 1] = id
     ackedKeys[#ackedKeys + 1] = key
+    if owner[3] and owner[3] ~= '' then
+      leftActive[owner[3]] = (leftActive[owner[3]] or 0) + 1
+    end
   else
     results[#results + 1] = 0
   end
@@ -93,6 +97,11 @@ redis.call('ZCARD', KEYS[1])
 redis.call('ZCARD', KEYS[2])
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
 local capacityWaiting = redis.call('EXISTS', KEYS[4]) == 1
+local readyKey = ready_key_of(prefix)
+local err = check_group_counts(readyKey, leftActive)
+if err then
+  return redis.error_reply(err)
+end
 
 sliced('ZREM', KEYS[1], acked)
 sliced('ZREM', KEYS[2], expired)
@@ -110,4 +119,8 @@ else
 end
 count_attempts(prefix, now, #acked, 0)
 slot_freed(KEYS[4], capacityWaiting, KEYS[3], wakeEmpty)
+-- a group that waited for a slot (groupMaxActive) wakes a consumer
+if group_left_active(readyKey, leftActive) and wakeEmpty and not capacityWaiting then
+  redis.call('RPUSH', KEYS[3], 'ready')
+end
 return results

@@ -10,10 +10,15 @@
 -- The only write that can fail (LREM or ZREM on a key of the wrong type)
 -- comes first; DEL cannot.
 
-local job = redis.call('HMGET', KEYS[1], 'state', 'priority')
+local job = redis.call('HMGET', KEYS[1], 'state', 'priority', 'group')
 local state = job[1]
 if state == 'queued' then
-  redis.call('LREM', level_key(KEYS[2], priority_of(job[2])), 0, ARGV[1])
+  -- the ready list of the job's priority or group (_ready.lua)
+  local lane = lane_of(job[2], job[3])
+  redis.call('LREM', lane_key(KEYS[2], lane), 0, ARGV[1])
+  if type(lane) == 'string' then
+    group_lost_ready(KEYS[2], lane)
+  end
 elseif state == 'scheduled' then
   redis.call('ZREM', KEYS[3], ARGV[1])
 else

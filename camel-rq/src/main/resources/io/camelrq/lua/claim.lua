@@ -98,7 +98,7 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local fields = { 'state', 'token', 'attempt', 'body', 'enc', 'headers', 'retry', 'enqueuedAt', 'body#', 'headers#',
-  'retry#', 'priority' }
+  'retry#', 'priority', 'group' }
 
 -- the job's fields, with body, headers and retry put back together from their parts
 local function read_job(key)
@@ -158,8 +158,9 @@ if pausedUntil and pausedUntil > now then
   paused = true
   waitMs = pausedUntil - now
 end
-local limits = redis.call('HMGET', KEYS[7], 'maxActive', 'rateLimit', 'rateWindowMs')
+local limits = redis.call('HMGET', KEYS[7], 'maxActive', 'rateLimit', 'rateWindowMs', 'groupMaxActive')
 local maxActive, rateLimit, rateWindow = tonumber(limits[1]), tonumber(limits[2]), tonumber(limits[3])
+local groupMax = tonumber(limits[4])
 local rateSince = rateWindow and string.format('(%.0f', now - rateWindow)
 if not paused and max > 0 and maxActive then
   -- the lost claim's jobs are still in active, but they are counted again
@@ -194,38 +195,174 @@ for _, job in ipairs(released) do
 end
 -- the ready lists, highest priority first: { key, length, taken }
 local levels = {}
-local readyLeft = 0
+local ungroupedLength = 0
 local emptied = {}
 for _, p in ipairs(ready_levels(KEYS[1])) do
   local key = level_key(KEYS[1], p)
   local length = redis.call('LLEN', key)
   levels[#levels + 1] = { key = key, priority = p, length = length, taken = 0 }
-  readyLeft = readyLeft + length
+  ungroupedLength = ungroupedLength + length
 end
-if not paused then
+
+-- up to count ids off the ungrouped ready lists, highest priority first
+-- (the lists are trimmed in the writes below)
+local function take_levels(count)
+  local ids = {}
   for _, level in ipairs(levels) do
-    if #claimed >= room then
+    if #ids >= count then
       break
     end
-    if level.length > 0 then
-      local ids = redis.call('LRANGE', level.key, 0, room - #claimed - 1)
-      level.taken = #ids
-      taken = taken + #ids
-      for _, id in ipairs(ids) do
-        local f, err = read_job(prefix .. id)
-        if err then
-          return redis.error_reply(err)
-        end
-        -- every job hash has a state; one in ready must be queued
-        if seen[id] or f[1] ~= 'queued' then
-          dangling = dangling + 1
-        else
-          seen[id] = true
-          claimed[#claimed + 1] = { id = id, f = f, released = false }
-        end
+    if level.length > level.taken then
+      local got = redis.call('LRANGE', level.key, level.taken, level.taken + count - #ids - 1)
+      level.taken = level.taken + #got
+      for _, id in ipairs(got) do
+        ids[#ids + 1] = id
       end
     end
   end
+  return ids
+end
+
+-- claims the job id off a ready list if its hash is a queued job; the
+-- rest are dangling: dropped, never handed out
+local function claim_ready(id, group)
+  local f, err = read_job(prefix .. id)
+  if err then
+    return err
+  end
+  -- every job hash has a state; one in ready must be queued
+  if seen[id] or f[1] ~= 'queued' then
+    dangling = dangling + 1
+  else
+    seen[id] = true
+    claimed[#claimed + 1] = { id = id, f = f, released = false, group = group }
+  end
+  return nil
+end
+
+-- The fair groups (_ready.lua): while the ring holds a group, a claim
+-- goes round-robin over its members, the ungrouped jobs (member "")
+-- among them. ring.* is what this claim changes in it.
+local ringKey = ring_key(KEYS[1])
+local ringSize = redis.call('ZCARD', ringKey)
+local ring = { remove = {}, full = {}, turns = {}, members = 0 }
+local groupClaims = {}  -- group -> jobs claimed off its list here
+local groupTaken = {}   -- group -> ids taken off its list (claimed or dangling)
+local readyLeft
+if ringSize == 0 then
+  if not paused then
+    local ids = take_levels(room - #claimed)
+    taken = #ids
+    for _, id in ipairs(ids) do
+      local err = claim_ready(id, nil)
+      if err then
+        return redis.error_reply(err)
+      end
+    end
+  end
+  readyLeft = ungroupedLength - taken
+elseif paused or #claimed >= room then
+  readyLeft = ungroupedLength + ringSize
+else
+  local need = room - #claimed
+  -- A pass takes at most one job from each member, so no claim reaches
+  -- past the need members whose turns are lowest.
+  local heads = redis.call('ZRANGE', ringKey, 0, need - 1, 'WITHSCORES')
+  local lastTurn = tonumber(redis.call('ZRANGE', ringKey, -1, -1, 'WITHSCORES')[2]) or 0
+  local members = {}
+  local names = {}
+  for i = 1, #heads, 2 do
+    members[#members + 1] = { name = heads[i], quota = 0 }
+    if heads[i] ~= '' then
+      names[#names + 1] = heads[i]
+    end
+  end
+  -- ungrouped jobs the ring does not list yet join it at the back
+  local joinUngrouped = ungroupedLength > 0 and not redis.call('ZSCORE', ringKey, '')
+  if joinUngrouped and #members < need then
+    members[#members + 1] = { name = '', quota = 0 }
+    joinUngrouped = false
+  end
+  local activeCounts = #names > 0 and redis.call('HMGET', group_active_key(KEYS[1]), unpack(names)) or {}
+  local j = 0
+  for _, m in ipairs(members) do
+    if m.name == '' then
+      m.available, m.room = ungroupedLength, need
+    else
+      j = j + 1
+      m.available = redis.call('LLEN', group_key(KEYS[1], m.name))
+      m.active = tonumber(activeCounts[j]) or 0
+      m.room = groupMax and math.max(0, groupMax - m.active) or need
+    end
+  end
+  -- passes: one job per member with jobs and room, lowest turn first
+  local order = {}
+  repeat
+    local progressed = false
+    for i, m in ipairs(members) do
+      if #order < need and m.quota < math.min(m.available, m.room) then
+        m.quota = m.quota + 1
+        m.last = #order + 1
+        order[#order + 1] = i
+        progressed = true
+      end
+    end
+  until not progressed or #order >= need
+  for _, m in ipairs(members) do
+    if m.quota == 0 then
+      m.ids = {}
+    elseif m.name == '' then
+      m.ids = take_levels(m.quota)
+    else
+      m.ids = redis.call('LRANGE', group_key(KEYS[1], m.name), 0, m.quota - 1)
+      groupTaken[m.name] = #m.ids
+    end
+    m.next = 0
+  end
+  -- the jobs in the order of the passes, so tokens follow the round-robin
+  for _, i in ipairs(order) do
+    local m = members[i]
+    m.next = m.next + 1
+    local id = m.ids[m.next]
+    if id then
+      taken = taken + 1
+      local before = #claimed
+      local err = claim_ready(id, m.name ~= '' and m.name or nil)
+      if err then
+        return redis.error_reply(err)
+      end
+      if m.name ~= '' and #claimed > before then
+        groupClaims[m.name] = (groupClaims[m.name] or 0) + 1
+      end
+    end
+  end
+  -- each member's place in the ring after this claim: served ones go to
+  -- the back in the order of their last job, emptied ones leave, and a
+  -- group whose jobs now fill groupMaxActive waits in groups-full
+  local served = {}
+  for _, m in ipairs(members) do
+    local left = m.available - #m.ids
+    local groupFull = m.name ~= '' and groupMax and m.active + (groupClaims[m.name] or 0) >= groupMax
+    if left <= 0 then
+      ring.remove[#ring.remove + 1] = m.name
+    elseif groupFull then
+      ring.remove[#ring.remove + 1] = m.name
+      ring.full[#ring.full + 1] = m.name
+    elseif m.quota > 0 then
+      served[#served + 1] = m
+    end
+  end
+  table.sort(served, function(a, b) return a.last < b.last end)
+  for k, m in ipairs(served) do
+    ring.turns[#ring.turns + 1] = lastTurn + k
+    ring.turns[#ring.turns + 1] = m.name
+  end
+  if joinUngrouped then
+    ring.turns[#ring.turns + 1] = lastTurn + #served + 1
+    ring.turns[#ring.turns + 1] = ''
+  end
+  ring.members = ringSize - #ring.remove + (joinUngrouped and 1 or 0)
+  readyLeft = ring.members
 end
 -- a level other than 5 whose list is empty is taken out of the set of
 -- levels, so that later claims do not look at it
@@ -234,7 +371,27 @@ for _, level in ipairs(levels) do
     emptied[#emptied + 1] = level.priority
   end
 end
-readyLeft = readyLeft - taken + #giveBack
+readyLeft = readyLeft + #giveBack
+-- the groups' active counts: up for the jobs claimed off their lists, down
+-- for the lost claim's jobs given back
+local groupActive = {}
+local givenBack = {}
+for _, job in ipairs(giveBack) do
+  local g = job.f[13]
+  if g and g ~= '' then
+    givenBack[g] = (givenBack[g] or 0) + 1
+    groupActive[g] = true
+  end
+end
+for g in pairs(groupClaims) do
+  groupActive[g] = true
+end
+do
+  local err = check_group_counts(KEYS[1], groupActive)
+  if err then
+    return redis.error_reply(err)
+  end
+end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
 -- a key of the wrong type fails here, before anything is written
 redis.call('ZCARD', KEYS[2])
@@ -252,10 +409,25 @@ end
 if #emptied > 0 then
   redis.call('SREM', levels_key(KEYS[1]), unpack(emptied))
 end
+for g, n in pairs(groupTaken) do
+  redis.call('LTRIM', group_key(KEYS[1], g), n, -1)
+end
+for g, n in pairs(groupClaims) do
+  redis.call('HINCRBY', group_active_key(KEYS[1]), g, n)
+end
+if #ring.remove > 0 then
+  redis.call('ZREM', ringKey, unpack(ring.remove))
+end
+if #ring.full > 0 then
+  redis.call('SADD', full_key(KEYS[1]), unpack(ring.full))
+end
+if #ring.turns > 0 then
+  redis.call('ZADD', ringKey, unpack(ring.turns))
+end
 if #giveBack > 0 then
   -- exactly as release does: front of ready, in claim order, attempt taken back
   local front = {}
-  local priorities = {}
+  local lanes = {}
   local ids = {}
   for i = #giveBack, 1, -1 do
     local job = giveBack[i]
@@ -263,11 +435,12 @@ if #giveBack > 0 then
     redis.call('HSET', key, 'state', 'queued', 'attempt', (tonumber(job.f[3]) or 1) - 1)
     redis.call('HDEL', key, 'startedAt')
     front[#front + 1] = job.id
-    priorities[#priorities + 1] = priority_of(job.f[12])
+    lanes[#lanes + 1] = lane_of(job.f[12], job.f[13])
     ids[#ids + 1] = job.id
   end
   sliced('ZREM', KEYS[2], ids)
-  push_ready(KEYS[1], 'LPUSH', front, priorities)
+  push_ready(KEYS[1], 'LPUSH', front, lanes)
+  group_left_active(KEYS[1], givenBack)
 end
 
 local out = { now, dangling, #released, readyLeft > 0 and waitMs or -1, maxActive or 0, rateLimit or 0 }
@@ -325,7 +498,8 @@ if capped and readyLeft > 0 then
 end
 -- work remains, and a limit does not hold it back: pass the wake-up on to
 -- another idle consumer
-if (taken > 0 or #released > 0) and readyLeft > 0 and wakeEmpty and waitMs < 0 then
+-- (or the ring lost members that had nothing to give, and others wait)
+if (taken > 0 or #released > 0 or #ring.remove > 0) and readyLeft > 0 and wakeEmpty and waitMs < 0 then
   redis.call('RPUSH', KEYS[3], 'ready')
 end
 return out

@@ -10,15 +10,30 @@
 -- Returns 1 if the job existed, else 0. Every read comes before the first
 -- write.
 
--- the ready list of the job's priority (_ready.lua)
-local ready = level_key(KEYS[2], priority_of(redis.call('HGET', KEYS[1], 'priority')))
+-- the ready list of the job's priority or group (_ready.lua)
+local job = redis.call('HMGET', KEYS[1], 'state', 'priority', 'group')
+local lane = lane_of(job[2], job[3])
+local ready = lane_key(KEYS[2], lane)
+local grouped = type(lane) == 'string'
+-- a running job of a group frees its slot in the group
+local leftActive = {}
+if grouped and job[1] == 'active' and redis.call('ZSCORE', KEYS[4], ARGV[1]) then
+  leftActive[lane] = 1
+end
 -- a key of the wrong type fails here, before anything is written
 redis.call('LLEN', ready)
 for k = 3, 6 do
   redis.call('ZCARD', KEYS[k])
 end
-
+local err = check_group_counts(KEYS[2], leftActive)
+if err then
+  return redis.error_reply(err)
+end
 redis.call('LREM', ready, 0, ARGV[1])
+if grouped then
+  group_lost_ready(KEYS[2], lane)
+  group_left_active(KEYS[2], leftActive)
+end
 for k = 3, 6 do
   redis.call('ZREM', KEYS[k], ARGV[1])
 end

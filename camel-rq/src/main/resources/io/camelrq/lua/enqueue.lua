@@ -9,10 +9,11 @@
 --                     (declared, so that a cluster proxy can route on them)
 -- ARGV[1] job key prefix, e.g. "rq:{email}:job:" (same hash tag as KEYS);
 --         each KEYS[5+i] must be this prefix followed by job i's id
--- ARGV[2] number of jobs N; then 8 values per job:
+-- ARGV[2] number of jobs N; then 9 values per job:
 --   id, body, enc, headers ("" = none), retry ("" = none),
 --   delayMs ("" = none), runAtMs ("" = none; epoch millis, wins over delayMs),
---   priority (0 to 9, higher first; "" = the default, 5)
+--   priority (0 to 9, higher first; "" = the default, 5),
+--   group ("" = none; a job of a group has no priority: see _ready.lua)
 --
 -- Returns one integer per job: 1 = enqueued, 0 = a job with that id is still
 -- queued, scheduled or active, or came earlier in this same call, so nothing
@@ -61,8 +62,8 @@ end
 
 local prefix = ARGV[1]
 local n = tonumber(ARGV[2])
-if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 8 then
-  return redis.error_reply('ERR enqueue: expected a job count then 8 values per job, got count '
+if not n or n < 0 or n % 1 ~= 0 or #ARGV ~= 2 + n * 9 then
+  return redis.error_reply('ERR enqueue: expected a job count then 9 values per job, got count '
     .. tostring(ARGV[2]) .. ' and ' .. (#ARGV - 2) .. ' values')
 end
 if #KEYS ~= 5 + n then
@@ -80,11 +81,11 @@ local results = {}
 local replaced = {}   -- ids of finished runs to delete and unlist
 local writes = {}     -- { key, fields } per accepted job
 local readyIds = {}
-local readyPriorities = {}
+local readyLanes = {}
 local due = {}        -- score, id pairs for scheduled
 local accepted = {}
 for i = 0, n - 1 do
-  local base = 3 + i * 8
+  local base = 3 + i * 9
   local id = ARGV[base]
   local key = KEYS[6 + i]
   if key ~= prefix .. id then
@@ -107,6 +108,10 @@ for i = 0, n - 1 do
       return redis.error_reply('ERR enqueue: job ' .. id .. ' has a priority that is not a whole number from 0 to 9: '
         .. ARGV[base + 7])
     end
+  end
+  local group = ARGV[base + 8]
+  if group ~= '' and priority ~= DEFAULT_PRIORITY then
+    return redis.error_reply('ERR enqueue: job ' .. id .. ' has both a group and a priority; a group keeps FIFO order')
   end
   local state = redis.call('HGET', key, 'state')
   if accepted[id] or state == 'queued' or state == 'scheduled' or state == 'active' then
@@ -131,6 +136,10 @@ for i = 0, n - 1 do
       fields[#fields + 1] = 'priority'
       fields[#fields + 1] = priority
     end
+    if group ~= '' then
+      fields[#fields + 1] = 'group'
+      fields[#fields + 1] = group
+    end
     fields[#fields + 1] = 'state'
     if at > now then
       fields[#fields + 1] = 'scheduled'
@@ -141,7 +150,7 @@ for i = 0, n - 1 do
     else
       fields[#fields + 1] = 'queued'
       readyIds[#readyIds + 1] = id
-      readyPriorities[#readyPriorities + 1] = priority
+      readyLanes[#readyLanes + 1] = group ~= '' and group or priority
     end
     writes[#writes + 1] = { key, fields }
     results[#results + 1] = 1
@@ -161,10 +170,10 @@ if #writes > 0 then
   completedCount = redis.call('ZCARD', KEYS[5])
 end
 
--- 2. Writes. One RPUSH (per slice and priority level) for the whole call,
+-- 2. Writes. One RPUSH (per slice and lane: priority level or group) for the whole call,
 -- in enqueue order.
 if #readyIds > 0 then
-  push_ready(KEYS[1], 'RPUSH', readyIds, readyPriorities)
+  push_ready(KEYS[1], 'RPUSH', readyIds, readyLanes)
 end
 if #due > 0 then
   sliced('ZADD', KEYS[2], due)

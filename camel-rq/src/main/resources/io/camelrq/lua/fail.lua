@@ -44,7 +44,7 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token')
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'group')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return -1
 end
@@ -81,6 +81,15 @@ redis.call('ZCARD', KEYS[2])
 local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
 local capacityWaiting = redis.call('EXISTS', KEYS[5]) == 1
 local pausedUntil = read_pause(KEYS[6])
+local readyKey = ready_key_of(prefix)
+local leftActive = {}
+if owner[3] and owner[3] ~= '' then
+  leftActive[owner[3]] = 1
+end
+local err = check_group_counts(readyKey, leftActive)
+if err then
+  return redis.error_reply(err)
+end
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
@@ -89,6 +98,9 @@ redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 count_attempts(prefix, now, 1, 1)
 slot_freed(KEYS[5], capacityWaiting, KEYS[4], wakeEmpty)
+if group_left_active(readyKey, leftActive) and wakeEmpty and not capacityWaiting then
+  redis.call('RPUSH', KEYS[4], 'ready')
+end
 pause_queue_until(KEYS[6], pausedUntil, now, now + pauseMs)
 -- Lua 5.1's unpack fails past ~8000 values: long variadic calls go in slices
 for i = 1, #unlist, 7000 do

@@ -35,13 +35,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- the due ids are the first ranks of the set, so the next due one follows them
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local promote = {}
-local priorities = {}
+local lanes = {}
 for _, id in ipairs(due) do
-  local f = redis.call('HMGET', prefix .. id, 'state', 'priority')
+  local f = redis.call('HMGET', prefix .. id, 'state', 'priority', 'group')
   if f[1] == 'scheduled' then
     promote[#promote + 1] = id
-    -- a delayed job or a retry keeps its priority
-    priorities[#priorities + 1] = priority_of(f[2])
+    -- a delayed job or a retry keeps its priority, or its group
+    lanes[#lanes + 1] = lane_of(f[2], f[3])
   end
 end
 local nextDue = -1
@@ -62,6 +62,6 @@ for _, id in ipairs(promote) do
   redis.call('HDEL', key, 'dueAt')
 end
 if #promote > 0 then
-  push_ready(KEYS[2], 'RPUSH', promote, priorities)
+  push_ready(KEYS[2], 'RPUSH', promote, lanes)
 end
 return { #promote, nextDue }

@@ -39,13 +39,14 @@ local function take(k, ids)
   end
   removed = removed + #ids
 end
--- every priority level's ready list (_ready.lua), highest first
+-- every ready list (_ready.lua): the priority levels', highest first,
+-- then the groups'
 local levels = {}
-for _, p in ipairs(ready_levels(KEYS[1])) do
+for _, lane in ipairs(ready_lanes(KEYS[1])) do
   if removed < budget then
-    local key = level_key(KEYS[1], p)
+    local key = lane_key(KEYS[1], lane)
     local ids = redis.call('LRANGE', key, 0, budget - removed - 1)
-    levels[#levels + 1] = { key, #ids }
+    levels[#levels + 1] = { key, #ids, lane }
     for _, id in ipairs(ids) do
       hashes[#hashes + 1] = prefix .. id
     end
@@ -61,6 +62,9 @@ end
 for _, level in ipairs(levels) do
   if level[2] > 0 then
     redis.call('LTRIM', level[1], level[2], -1)
+    if type(level[3]) == 'string' then
+      group_lost_ready(KEYS[1], level[3])
+    end
   end
 end
 for k = 2, 5 do
@@ -70,6 +74,7 @@ for k = 2, 5 do
 end
 sliced('DEL', nil, hashes)
 if removed == 0 then
-  redis.call('DEL', KEYS[6], levels_key(KEYS[1]))
+  -- nothing is left to count or to take turns
+  redis.call('DEL', KEYS[6], levels_key(KEYS[1]), ring_key(KEYS[1]), full_key(KEYS[1]), group_active_key(KEYS[1]))
 end
 return removed

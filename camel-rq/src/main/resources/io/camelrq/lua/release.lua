@@ -15,7 +15,7 @@
 -- reply was lost can be sent again). Every read comes before the first
 -- write.
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'attempt', 'priority')
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'attempt', 'priority', 'group')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return 0
 end
@@ -24,11 +24,21 @@ local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
 redis.call('ZCARD', KEYS[2])
 redis.call('LLEN', KEYS[3])
 local capacityWaiting = redis.call('EXISTS', KEYS[5]) == 1
+local lane = lane_of(owner[4], owner[5])
+local leftActive = {}
+if type(lane) == 'string' then
+  leftActive[lane] = 1
+end
+local err = check_group_counts(KEYS[3], leftActive)
+if err then
+  return redis.error_reply(err)
+end
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued', 'attempt', (tonumber(owner[3]) or 1) - 1)
 redis.call('HDEL', KEYS[1], 'startedAt')
-push_ready(KEYS[3], 'LPUSH', { ARGV[1] }, { priority_of(owner[4]) })
+push_ready(KEYS[3], 'LPUSH', { ARGV[1] }, { lane })
+group_left_active(KEYS[3], leftActive)
 slot_freed(KEYS[5], capacityWaiting, KEYS[4], false)
 if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')

@@ -52,12 +52,12 @@ else
   ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, limit)
 end
 local requeue = {}
-local priorities = {}
+local lanes = {}
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', prefix .. id, 'state', 'priority')
+  local f = redis.call('HMGET', prefix .. id, 'state', 'priority', 'group')
   if f[1] == 'failed' then
     requeue[#requeue + 1] = id
-    priorities[#priorities + 1] = priority_of(f[2])
+    lanes[#lanes + 1] = lane_of(f[2], f[3])
   end
 end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
@@ -73,7 +73,7 @@ for _, id in ipairs(requeue) do
   redis.call('HDEL', key, 'failedAt', 'failedReason', 'stalls')
 end
 if #requeue > 0 then
-  push_ready(KEYS[2], 'RPUSH', requeue, priorities)
+  push_ready(KEYS[2], 'RPUSH', requeue, lanes)
   if wakeEmpty then
     redis.call('RPUSH', KEYS[3], 'ready')
   end

@@ -31,7 +31,7 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'priority')
+local owner = redis.call('HMGET', KEYS[1], 'state', 'token', 'priority', 'group')
 if owner[1] ~= 'active' or owner[2] ~= ARGV[2] then
   return -1
 end
@@ -42,6 +42,15 @@ redis.call('ZCARD', KEYS[3])
 redis.call('LLEN', KEYS[4])
 local capacityWaiting = redis.call('EXISTS', KEYS[6]) == 1
 local pausedUntil = read_pause(KEYS[7])
+local lane = lane_of(owner[3], owner[4])
+local leftActive = {}
+if type(lane) == 'string' then
+  leftActive[lane] = 1
+end
+local err = check_group_counts(KEYS[4], leftActive)
+if err then
+  return redis.error_reply(err)
+end
 
 local due = now + delay
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -52,9 +61,12 @@ if due > now then
 else
   redis.call('HSET', KEYS[1], 'state', 'queued', 'errorClass', ARGV[4],
     'errorMessage', ARGV[5], 'errorStack', ARGV[6], 'erroredAt', now)
-  -- a retry keeps its priority (_ready.lua)
-  push_ready(KEYS[4], 'RPUSH', { ARGV[1] }, { priority_of(owner[3]) })
+  -- a retry keeps its priority, or its group (_ready.lua)
+  push_ready(KEYS[4], 'RPUSH', { ARGV[1] }, { lane })
 end
+-- the job's group has a slot free again; a group that waited for one
+-- wakes a consumer below
+group_left_active(KEYS[4], leftActive)
 count_attempts(string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1]), now, 1, 1)
 slot_freed(KEYS[6], capacityWaiting, KEYS[5], false)
 if ARGV[7] == '1' then

@@ -11,7 +11,7 @@
 -- Returns 1, or 0 when the job is not scheduled (nothing changed). Every
 -- read and check comes before the first write.
 
-local job = redis.call('HMGET', KEYS[1], 'state', 'priority')
+local job = redis.call('HMGET', KEYS[1], 'state', 'priority', 'group')
 if job[1] ~= 'scheduled' or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
   return 0
 end
@@ -22,7 +22,7 @@ redis.call('LLEN', KEYS[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'dueAt')
-push_ready(KEYS[3], 'RPUSH', { ARGV[1] }, { priority_of(job[2]) })
+push_ready(KEYS[3], 'RPUSH', { ARGV[1] }, { lane_of(job[2], job[3]) })
 if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')
 end

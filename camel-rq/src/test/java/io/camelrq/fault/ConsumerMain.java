@@ -57,7 +57,9 @@ import org.apache.camel.impl.DefaultCamelContext;
  *       claims in {@code order} (member the id, score its attempt token, which the queue hands out in claim
  *       order), and in the
  *       queue-wide concurrency counter {@code running} (with its peak in {@code maxRunning} and this JVM's
- *       running ids in {@code running:<name>}), sleeps workMs, then records the run. A job whose id starts with
+ *       running ids in {@code running:<name>}), and for a job of a fair group (id {@code G-<group>-<n>}) in
+ *       {@code running:group:<group>} with its peak in {@code maxRunning:group:<group>}; sleeps workMs, then
+ *       records the run. A job whose id starts with
  *       {@code 429-} fails its first attempt the way a route answering an HTTP 429 does: CamelRqRetryAfter 3s
  *       and CamelRqPauseQueue true.</li>
  * </ul>
@@ -230,6 +232,18 @@ public final class ConsumerMain {
                                         + "if c > tonumber(redis.call('GET', KEYS[2]) or '0') then "
                                         + "redis.call('SET', KEYS[2], c) end return c";
     private static final String END = "redis.call('DECR', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[1]) return 1";
+    /** The running attempts of one fair group and their peak (jobs whose id is G-<group>-<n>). */
+    private static final String GROUP_START = "local c = redis.call('INCR', KEYS[1]) "
+                                              + "if c > tonumber(redis.call('GET', KEYS[2]) or '0') then "
+                                              + "redis.call('SET', KEYS[2], c) end return c";
+
+    /** The fair group a flow test encodes in a job id, G-<group>-<n>; null for other ids. */
+    static String groupOf(String id) {
+        if (!id.startsWith("G-") || id.indexOf('-', 2) < 0) {
+            return null;
+        }
+        return id.substring(2, id.indexOf('-', 2));
+    }
 
     private void flow(Exchange exchange, String queue, String id, int attempt) throws Exception {
         // the job's startedAt is its claim time on the Redis clock; the recorder is the queue's Redis here
@@ -237,6 +251,11 @@ public final class ConsumerMain {
                 key(queue, "starts"), "rq:{" + queue + "}:job:" + id, key(queue, "claims"), key(queue, "order") };
         recorder.eval(START, io.lettuce.core.ScriptOutputType.INTEGER, startKeys, id,
                 Long.toString(System.currentTimeMillis()), id + ":" + attempt + ":" + name);
+        String group = groupOf(id);
+        if (group != null) {
+            recorder.eval(GROUP_START, io.lettuce.core.ScriptOutputType.INTEGER,
+                    new String[] { key(queue, "running:group:" + group), key(queue, "maxRunning:group:" + group) });
+        }
         try {
             if (id.startsWith("429-") && attempt == 1) {
                 recorder.hincrby(key(queue, "fails"), id, 1);
@@ -248,6 +267,9 @@ public final class ConsumerMain {
                 Thread.sleep(workMs);
             }
         } finally {
+            if (group != null) {
+                recorder.decr(key(queue, "running:group:" + group));
+            }
             recorder.eval(END, io.lettuce.core.ScriptOutputType.INTEGER,
                     new String[] { key(queue, "running"), key(queue, "running:" + name) }, id);
         }

@@ -171,6 +171,16 @@ final class Fault {
             return sent.getException();
         }
 
+        /** Enqueues one job of a fair group (header CamelRqGroup). */
+        Exception send(String id, String group) {
+            Exchange sent = template.send(uri, e -> {
+                e.getMessage().setHeader(RqConstants.JOB_ID, id);
+                e.getMessage().setHeader(RqConstants.GROUP, group);
+                e.getMessage().setBody("body of " + id);
+            });
+            return sent.getException();
+        }
+
         /** A producer operation without a body, e.g. pause or resume. */
         Object operation(String name) {
             return template.requestBody(uri + "?operation=" + name, (Object) null);

@@ -120,6 +120,21 @@ class AclTest extends RqTestSupport {
                     new NewJob("high", "b", "text", "", "", -1, -1, 9))).join();
             assertThat(other.promoteDueAndClaim(10, 60_000, "acl", 1, 0).join().jobs()).extracting(ClaimedJob::id)
                     .containsExactly("high", "low");
+            // fair groups with groupMaxActive: the ring, a group list, the count, groups-full, and the stats
+            JobStore groups = new JobStore(connection, new QueueKeys("rq", queue + "-groups"));
+            groups.configureLimits(new FlowLimits(0, 0, 0, 1)).join();
+            groups.enqueue(List.of(new NewJob("g1", "b", "text", "", "", -1, -1, -1, "A"),
+                    new NewJob("g2", "b", "text", "", "", -1, -1, -1, "A"),
+                    new NewJob("h1", "b", "text", "", "", -1, -1, -1, "B"))).join();
+            List<ClaimedJob> turns = groups.promoteDueAndClaim(10, 60_000, "acl", 1, 0).join().jobs();
+            assertThat(turns).extracting(ClaimedJob::id).containsExactly("g1", "h1");
+            assertThat(groups.stats().join().flow().groupsFull()).isEqualTo(1);
+            assertThat(groups.ack("g1", turns.get(0).token(), 0).join()).isTrue();
+            groups.enqueue(new NewJob("g3", "b", "text", "", "", -1, -1, -1, "A")).join();
+            assertThat(groups.promoteDueAndClaim(10, 60_000, "acl", 2, 1).join().jobs()).extracting(ClaimedJob::id)
+                    .containsExactly("g2");
+            assertThat(groups.cancel("g3").join()).isTrue();
+            assertThat(groups.purge().join()).isPositive();
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }

@@ -56,7 +56,7 @@ class ScriptErrorsTest extends RqTestSupport {
                 ScriptOutputType.MULTI,
                 new String[] { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed"),
                         key("job:j2"), key("job:j3") },
-                key("job:"), "2", "j2", "b", "text", "", "", "", "", "", "j3", "b", "text", "", "", "soon", "", "")
+                key("job:"), "2", "j2", "b", "text", "", "", "", "", "", "", "j3", "b", "text", "", "", "soon", "", "", "")
                 .join());
         assertThat(error).isInstanceOf(ScriptFailedException.class)
                 .hasMessageStartingWith("Lua script 'enqueue' failed: ").hasMessageContaining("j3");
@@ -68,9 +68,17 @@ class ScriptErrorsTest extends RqTestSupport {
                 ScriptOutputType.MULTI,
                 new String[] { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed"),
                         key("job:j4") },
-                key("job:"), "1", "j4", "b", "text", "", "", "", "", "12").join());
+                key("job:"), "1", "j4", "b", "text", "", "", "", "", "12", "").join());
         assertThat(priority).hasMessageContaining("job j4 has a priority that is not a whole number from 0 to 9: 12");
         assertThat(jobHash("j4")).isEmpty();
+        // a group with a priority (the producer refuses the two headers together)
+        Throwable grouped = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
+                ScriptOutputType.MULTI,
+                new String[] { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed"),
+                        key("job:j5") },
+                key("job:"), "1", "j5", "b", "text", "", "", "", "", "7", "tenant").join());
+        assertThat(grouped).hasMessageContaining("job j5 has both a group and a priority");
+        assertThat(jobHash("j5")).isEmpty();
     }
 
     @Test
@@ -78,14 +86,14 @@ class ScriptErrorsTest extends RqTestSupport {
         String[] indexes = { key("ready"), key("scheduled"), key("wake"), key("failed"), key("completed") };
         // one job key too few
         Throwable missing = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
-                ScriptOutputType.MULTI, indexes, key("job:"), "1", "j2", "b", "text", "", "", "", "", "").join());
+                ScriptOutputType.MULTI, indexes, key("job:"), "1", "j2", "b", "text", "", "", "", "", "", "").join());
         assertThat(missing).isInstanceOf(ScriptFailedException.class)
                 .hasMessageContaining("expected 5 keys then one job key per job, got 5 keys for 1 jobs");
         // another job's hash (say, of another queue) in place of j2's
         String[] wrong = java.util.Arrays.copyOf(indexes, 6);
         wrong[5] = key("job:other");
         Throwable mismatch = causeOf(() -> LuaScript.load("enqueue", "_ready").run(inspectConnection.async(),
-                ScriptOutputType.MULTI, wrong, key("job:"), "1", "j2", "b", "text", "", "", "", "", "").join());
+                ScriptOutputType.MULTI, wrong, key("job:"), "1", "j2", "b", "text", "", "", "", "", "", "").join());
         assertThat(mismatch).isInstanceOf(ScriptFailedException.class)
                 .hasMessageContaining("key " + key("job:other") + " is not the hash of job j2");
         Throwable lease = causeOf(() -> LuaScript.load("extend_lease").run(inspectConnection.async(),

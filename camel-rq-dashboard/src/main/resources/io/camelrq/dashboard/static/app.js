@@ -163,6 +163,12 @@ function flowText(q) {
     parts.push('rateLimit ' + q.rateLimit + '/' + ms(q.rateWindowMs) + ': ' + q.rateTokensLeft + ' starts left in this window');
   }
   if (q.retryAfterMs) parts.push('held by a Retry-After for ' + ms(Math.ceil(q.retryAfterMs / 1000) * 1000) + ' more');
+  if (q.groupsWaiting) {
+    parts.push(q.groupsWaiting + (q.groupsWaiting === 1 ? ' group' : ' groups') + ' waiting'
+      + (q.groupsFull ? ', ' + q.groupsFull + ' at groupMaxActive ' + q.groupMaxActive : ''));
+  } else if (q.groupMaxActive !== undefined) {
+    parts.push('groupMaxActive ' + q.groupMaxActive);
+  }
   return parts.join(' · ');
 }
 
