@@ -141,6 +141,43 @@ class ClusterModeTest {
     }
 
     @Test
+    void fairGroupsWorkOnTheShardThatOwnsTheQueue() throws Exception {
+        List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (CamelContext context = new DefaultCamelContext()) {
+            RqComponent rq = new RqComponent();
+            rq.getConfiguration().setRedisUrl(cluster.seedsUrl());
+            rq.getConfiguration().setRedisMode("cluster");
+            rq.getConfiguration().setKeyPrefix("flow");
+            context.addComponent("rq", rq);
+            context.start();
+            ProducerTemplate template = context.createProducerTemplate();
+            template.requestBody("rq:fair?operation=pause", (Object) null);
+            String[][] jobs = { { "a1", "A" }, { "a2", "A" }, { "a3", "A" }, { "b1", "B" } };
+            for (String[] job : jobs) {
+                template.send("rq:fair", e -> {
+                    e.getMessage().setBody(job[0]);
+                    e.getMessage().setHeader(RqConstants.GROUP, job[1]);
+                });
+            }
+            RedisServer owner = cluster.masterForKey("flow:{fair}:ready");
+            assertThat(owner.call("LLEN", "flow:{fair}:group:A")).as("a group's list on the queue's master")
+                    .isEqualTo(3L);
+            assertThat(owner.call("ZCARD", "flow:{fair}:groups")).isEqualTo(2L);
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("rq:fair?groupMaxActive=1").process(e -> order.add(e.getMessage().getBody(String.class)));
+                }
+            });
+            template.requestBody("rq:fair?operation=resume", (Object) null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> order.size() == jobs.length);
+            // B takes its turn after A's first job, and A runs one job at a time
+            assertThat(order).containsExactly("a1", "b1", "a2", "a3");
+            assertThat(owner.call("HGET", "flow:{fair}:limits", "groupMaxActive")).isEqualTo("1");
+        }
+    }
+
+    @Test
     void aBlockingWaitOnAClusterMayOutlastTheCommandTimeout() throws Exception {
         io.lettuce.core.resource.ClientResources resources = io.lettuce.core.resource.DefaultClientResources.create();
         try (io.camelrq.store.RedisConnections connections = io.camelrq.store.RedisConnections.create(

@@ -72,7 +72,7 @@ public final class Benchmarks {
     /** Every row a complete run reports, in order (7: the peers, see {@link Peers}). */
     public static final List<String> ROW_IDS = java.util.stream.Stream.concat(java.util.stream.Stream.of("1a", "1b",
             "1c", "1d", "2a", "2b", "2c", "2d", "3a", "3b", "4a", "4b", "5", "6"), java.util.stream.Stream.concat(Peers.ROW_IDS.stream(),
-            java.util.stream.Stream.of("8a", "8b", "8c", "9", "10a", "10b", "10c", "10d", "10e", "10f"))).toList();
+            java.util.stream.Stream.of("8a", "8b", "8c", "9", "10a", "10b", "10c", "10d", "10e", "10f", "10g", "10h", "10i"))).toList();
 
     private static final long LEASE_MS = 30_000;
     private static final int LIST = 10_000;
@@ -408,6 +408,19 @@ public final class Benchmarks {
             NewJob job = jobs.get(i);
             out.add(new NewJob(job.id(), job.body(), job.enc(), job.headers(), job.retry(), job.delayMs(), job.runAtMs(),
                     i % 10));
+        }
+        return out;
+    }
+
+    /** Fair groups of row 10g/10h: how many, and the jobs spread over them in turn (header CamelRqGroup). */
+    private static final int FLOW_GROUPS = 100;
+
+    private static List<NewJob> grouped(List<NewJob> jobs) {
+        List<NewJob> out = new ArrayList<>(jobs.size());
+        for (int i = 0; i < jobs.size(); i++) {
+            NewJob job = jobs.get(i);
+            out.add(new NewJob(job.id(), job.body(), job.enc(), job.headers(), job.retry(), job.delayMs(), job.runAtMs(),
+                    -1, "tenant-" + (i % FLOW_GROUPS)));
         }
         return out;
     }
@@ -887,6 +900,9 @@ public final class Benchmarks {
         variants.put("active", "&maxActive=1000000");
         variants.put("active8", "&maxActive=8");
         variants.put("priority", "");
+        variants.put("groups", "");
+        variants.put("groups-cap", "&groupMaxActive=1000000");
+        variants.put("groups2", "&groupMaxActive=2");
         DefaultCamelContext context = camel(new RouteBuilder() {
             @Override
             public void configure() {
@@ -910,7 +926,9 @@ public final class Benchmarks {
             for (int round = 0; round < 3; round++) {
                 for (String name : variants.keySet()) {
                     // the priority queue's jobs spread over the 10 levels, so a claim reads 10 ready lists
-                    List<NewJob> jobs = name.equals("priority") ? prioritized(jobs(n, -1)) : jobs(n, -1);
+                    // the groups' jobs spread over 100 groups: a claim goes round-robin over them
+                    List<NewJob> jobs = name.equals("priority") ? prioritized(jobs(n, -1))
+                            : name.startsWith("groups") ? grouped(jobs(n, -1)) : jobs(n, -1);
                     RedisProbe.Cost cost = drainQueue(context, "flow-" + name, "flow-" + name, jobs);
                     log("  flow control %s, round %d: %,.0f jobs/s, %.3f script calls/job", name, round + 1,
                             cost.perSecond(), cost.scriptCallsPerJob());
@@ -952,16 +970,26 @@ public final class Benchmarks {
         report.add(new Row("10f", "flow control: CamelRqPriority, jobs of priorities 0 to 9 (10 ready lists)",
                 prioritizedRate, rate(prioritizedRate), "≥ 0.8 of plain", prioritizedRate >= 0.8 * plain,
                 rate(plain) + " (plain)", prioritizedRate / plain));
+        String[][] groupRows = { { "10g", "groups", "CamelRqGroup, jobs of 100 groups in turn (round-robin)" },
+                { "10h", "groups-cap", "CamelRqGroup over 100 groups, groupMaxActive=1000000 (never binds)" },
+                { "10i", "groups2", "CamelRqGroup over 100 groups, groupMaxActive=2 (binds: 200 active at most)" } };
+        for (String[] row : groupRows) {
+            double value = results.get(row[1]).perSecond();
+            boolean binds = row[1].equals("groups2");
+            report.add(new Row(row[0], "flow control: " + row[2], value, rate(value), binds ? "(info)" : "≥ 0.8 of plain",
+                    binds ? null : value >= 0.8 * plain, rate(plain) + " (plain)", value / plain));
+        }
         report.section(String.format(Locale.ROOT, "## 10. The cost of flow control%n%n"
                 + "Each point: %,d jobs pre-filled (queue paused), then resumed and drained by a no-op route with"
                 + " concurrentConsumers=8, timed from resume to the last ack; the best of 3 rounds that drain each"
                 + " queue once in turn, in this run. 10e drains %,d jobs of 5 ms each, once per queue."
                 + " Script calls per job: plain %.3f, rateLimit %.3f, maxActive %.3f, maxActive=8 %.3f,"
-                + " priorities %.3f.%n", n,
+                + " priorities %.3f, groups %.3f, groupMaxActive never binding %.3f, groupMaxActive=2 %.3f.%n", n,
                 Math.max(40, n / 10),
                 results.get("plain").scriptCallsPerJob(), results.get("rate").scriptCallsPerJob(),
                 results.get("active").scriptCallsPerJob(), results.get("active8").scriptCallsPerJob(),
-                results.get("priority").scriptCallsPerJob()));
+                results.get("priority").scriptCallsPerJob(), results.get("groups").scriptCallsPerJob(),
+                results.get("groups-cap").scriptCallsPerJob(), results.get("groups2").scriptCallsPerJob()));
     }
 
     /** Fills the paused queue with the jobs, resumes it, and times the given route draining them. */

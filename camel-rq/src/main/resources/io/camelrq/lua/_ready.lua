@@ -90,28 +90,44 @@ local function lane_key(readyKey, lane)
   return level_key(readyKey, lane)
 end
 
--- the turn after every group's in the ring
-local function next_turn(ring)
-  local last = redis.call('ZRANGE', ring, -1, -1, 'WITHSCORES')
-  return (tonumber(last[2]) or 0) + 1
+-- Lua 5.1's unpack fails past ~8000 values: long variadic calls go in
+-- slices of 7000 values (even, so field/value and score/member pairs stay
+-- together; key nil: the values are the keys)
+local function in_slices(cmd, key, values)
+  for i = 1, #values, 7000 do
+    local j = math.min(i + 6999, #values)
+    if key then
+      redis.call(cmd, key, unpack(values, i, j))
+    else
+      redis.call(cmd, unpack(values, i, j))
+    end
+  end
 end
 
--- A group got ready jobs: it joins the ring at the back unless it is in
--- it already, or waits in groups-full for a slot. A group whose active
--- jobs fill the queue's groupMaxActive goes straight to groups-full, so
--- the ring holds only groups a claim can take from.
-local function group_has_ready(readyKey, group)
-  local ring = ring_key(readyKey)
-  local full = full_key(readyKey)
-  if redis.call('ZSCORE', ring, group) or redis.call('SISMEMBER', full, group) == 1 then
-    return
+-- HMGET of many fields, in slices
+local function hmget_all(key, fields)
+  local values = {}
+  for i = 1, #fields, 7000 do
+    local part = redis.call('HMGET', key, unpack(fields, i, math.min(i + 6999, #fields)))
+    for k = 1, #part do
+      values[i + k - 1] = part[k]
+    end
   end
-  local cap = tonumber(redis.call('HGET', base_of(readyKey) .. 'limits', 'groupMaxActive'))
-  if cap and (tonumber(redis.call('HGET', group_active_key(readyKey), group)) or 0) >= cap then
-    redis.call('SADD', full, group)
-    return
+  return values
+end
+
+-- the last turn given in the ring (0 when it is empty)
+local function last_turn(ring)
+  local last = redis.call('ZRANGE', ring, -1, -1, 'WITHSCORES')
+  return tonumber(last[2]) or 0
+end
+
+-- a group's active count as stored, checked to be an integer
+local function as_count(readyKey, group, value)
+  if value and not tostring(value):match('^%-?%d+$') then
+    return nil, 'ERR the active count of group ' .. group .. ' in ' .. group_active_key(readyKey) .. ' is not an integer'
   end
-  redis.call('ZADD', ring, next_turn(ring), group)
+  return tonumber(value) or 0
 end
 
 -- A job left a group's ready list other than by claim (cancel, delete): a
@@ -171,71 +187,135 @@ local function ready_length(readyKey)
   return n
 end
 
--- The active jobs of the groups in counts (group -> how many fewer): the
--- groups' counts go down, and a group that waited in groups-full for a
--- slot goes back into the ring. Returns true if one did, so the caller
--- wakes a consumer. Call check_group_counts before the first write.
-local function group_left_active(readyKey, counts)
-  local active = group_active_key(readyKey)
-  local full = full_key(readyKey)
-  local ring = ring_key(readyKey)
-  local back = false
-  for group, n in pairs(counts) do
-    if redis.call('HINCRBY', active, group, -n) <= 0 then
-      redis.call('HDEL', active, group)
-    end
-    if redis.call('SREM', full, group) == 1 then
-      redis.call('ZADD', ring, next_turn(ring), group)
-      back = true
-    end
-  end
-  return back
-end
-
--- Fails (returns an error text) if a count group_left_active would change
--- is not an integer, so the script can stop before it writes.
-local function check_group_counts(readyKey, counts)
+-- Reads, before the script's first write, what group_left_active needs:
+-- the active counts of the groups in left (group -> how many fewer jobs
+-- are active; a negative number: more), and which of the groups that
+-- lose jobs wait in groups-full. turn is the last turn given in the ring,
+-- or nil to read it. Returns a state for group_left_active, or nil and an
+-- error text if a count is not an integer.
+local function read_group_counts(readyKey, left, turn)
   local names = {}
-  for group in pairs(counts) do
+  for group in pairs(left) do
     names[#names + 1] = group
   end
+  local state = { counts = {}, back = {} }
   if #names == 0 then
-    return nil
+    return state
   end
-  local values = redis.call('HMGET', group_active_key(readyKey), unpack(names))
-  for i, v in ipairs(values) do
-    if v and not tostring(v):match('^%-?%d+$') then
-      return 'ERR the active count of group ' .. names[i] .. ' in ' .. group_active_key(readyKey) .. ' is not an integer'
+  local values = hmget_all(group_active_key(readyKey), names)
+  for i, group in ipairs(names) do
+    local count, err = as_count(readyKey, group, values[i])
+    if err then
+      return nil, err
+    end
+    state.counts[group] = count
+  end
+  -- groups-full exists only while a groupMaxActive holds a group back
+  local full = full_key(readyKey)
+  if redis.call('EXISTS', full) == 1 then
+    turn = turn or last_turn(ring_key(readyKey))
+    for _, group in ipairs(names) do
+      if left[group] > 0 and redis.call('SISMEMBER', full, group) == 1 then
+        turn = turn + 1
+        state.back[#state.back + 1] = turn
+        state.back[#state.back + 1] = group
+      end
     end
   end
-  return nil
+  return state
 end
 
--- Pushes ids to the ready lists of their lanes (RPUSH: the back, in the
--- given order; LPUSH: the front, so pass them last first). lanes[i] is the
--- lane of ids[i] (lane_of; nil: priority 5).
-local function push_ready(readyKey, command, ids, lanes)
-  local byLane = {}
-  local order = {}
+-- Jobs of the groups in left left active (read_group_counts gave state):
+-- the counts are written back in one HSET and one HDEL, and a group that
+-- waited in groups-full for a slot goes back into the ring, at the back.
+-- Returns true if one did, so the caller wakes a consumer.
+local function group_left_active(readyKey, left, state)
+  local keep, drop = {}, {}
+  for group, n in pairs(left) do
+    local now = state.counts[group] - n
+    if now > 0 then
+      keep[#keep + 1] = group
+      keep[#keep + 1] = now
+    else
+      drop[#drop + 1] = group
+    end
+  end
+  in_slices('HSET', group_active_key(readyKey), keep)
+  in_slices('HDEL', group_active_key(readyKey), drop)
+  if #state.back == 0 then
+    return false
+  end
+  local freed = {}
+  for i = 2, #state.back, 2 do
+    freed[#freed + 1] = state.back[i]
+  end
+  in_slices('SREM', full_key(readyKey), freed)
+  in_slices('ZADD', ring_key(readyKey), state.back)
+  return true
+end
+
+-- Reads, before the script's first write, what pushing ids to the ready
+-- lists of their lanes needs (lanes[i] is the lane of ids[i], lane_of;
+-- nil: priority 5); a key of the wrong type fails here. A group that gets
+-- jobs joins the ring at the back unless it is in it already or waits in
+-- groups-full; one whose active jobs fill the queue's groupMaxActive goes
+-- straight to groups-full, so the ring holds only groups a claim can take
+-- from. turn is the last turn given in the ring, or nil to read it; less
+-- (or nil) says how many fewer jobs of a group are active once the script
+-- is done (a job that leaves active and goes back to ready). Returns the
+-- plan for push_ready, and the last turn it gives.
+local function plan_ready(readyKey, ids, lanes, turn, less)
+  local plan = { readyKey = readyKey, byLane = {}, order = {}, joins = {}, waits = {} }
   for i, id in ipairs(ids) do
     local lane = lanes[i] or DEFAULT_PRIORITY
-    if not byLane[lane] then
-      byLane[lane] = {}
-      order[#order + 1] = lane
+    if not plan.byLane[lane] then
+      plan.byLane[lane] = {}
+      plan.order[#plan.order + 1] = lane
     end
-    local list = byLane[lane]
+    local list = plan.byLane[lane]
     list[#list + 1] = id
   end
-  for _, lane in ipairs(order) do
-    local list = byLane[lane]
-    local key = lane_key(readyKey, lane)
-    for i = 1, #list, 7000 do
-      redis.call(command, key, unpack(list, i, math.min(i + 6999, #list)))
-    end
+  local groups = {}
+  for _, lane in ipairs(plan.order) do
+    redis.call('LLEN', lane_key(readyKey, lane))
     if type(lane) == 'string' then
-      group_has_ready(readyKey, lane)
-    elseif lane ~= DEFAULT_PRIORITY then
+      groups[#groups + 1] = lane
+    end
+  end
+  if #groups > 0 then
+    local ring, full = ring_key(readyKey), full_key(readyKey)
+    local cap = tonumber(redis.call('HGET', base_of(readyKey) .. 'limits', 'groupMaxActive'))
+    local counts = cap and hmget_all(group_active_key(readyKey), groups) or {}
+    turn = turn or last_turn(ring)
+    for k, group in ipairs(groups) do
+      if not redis.call('ZSCORE', ring, group) and redis.call('SISMEMBER', full, group) == 0 then
+        local count, err = as_count(readyKey, group, counts[k])
+        if err then
+          error(err)
+        end
+        if cap and count - ((less and less[group]) or 0) >= cap then
+          plan.waits[#plan.waits + 1] = group
+        else
+          turn = turn + 1
+          plan.joins[#plan.joins + 1] = turn
+          plan.joins[#plan.joins + 1] = group
+        end
+      end
+    end
+  end
+  return plan, turn
+end
+
+-- Pushes the planned ids to their ready lists (RPUSH: the back, in the
+-- given order; LPUSH: the front, so plan them last first).
+local function push_ready(plan, command)
+  local readyKey = plan.readyKey
+  for _, lane in ipairs(plan.order) do
+    in_slices(command, lane_key(readyKey, lane), plan.byLane[lane])
+    if type(lane) ~= 'string' and lane ~= DEFAULT_PRIORITY then
       redis.call('SADD', levels_key(readyKey), lane)
     end
   end
+  in_slices('SADD', full_key(readyKey), plan.waits)
+  in_slices('ZADD', ring_key(readyKey), plan.joins)
 end

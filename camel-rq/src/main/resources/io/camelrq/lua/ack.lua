@@ -98,7 +98,7 @@ redis.call('ZCARD', KEYS[2])
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
 local capacityWaiting = redis.call('EXISTS', KEYS[4]) == 1
 local readyKey = ready_key_of(prefix)
-local err = check_group_counts(readyKey, leftActive)
+local groupCounts, err = read_group_counts(readyKey, leftActive)
 if err then
   return redis.error_reply(err)
 end
@@ -120,7 +120,7 @@ end
 count_attempts(prefix, now, #acked, 0)
 slot_freed(KEYS[4], capacityWaiting, KEYS[3], wakeEmpty)
 -- a group that waited for a slot (groupMaxActive) wakes a consumer
-if group_left_active(readyKey, leftActive) and wakeEmpty and not capacityWaiting then
+if group_left_active(readyKey, leftActive, groupCounts) and wakeEmpty and not capacityWaiting then
   redis.call('RPUSH', KEYS[3], 'ready')
 end
 return results

@@ -4,8 +4,11 @@
 -- costs no attempt and is no stall.
 --
 -- KEYS[1] ready       list of runnable job ids of priority 5; the lists
---                     of the other priorities extend its name (_ready.lua),
---                     and a claim takes from the highest priority first
+--                     of the other priorities and of the fair groups, and
+--                     the ring of groups, extend its name (_ready.lua). A
+--                     claim takes from the highest priority first, and
+--                     while groups have jobs ready, round-robin over them
+--                     (the ungrouped jobs taking one turn of each round)
 -- KEYS[2] active      zset id -> lease deadline (ms)
 -- KEYS[3] wake        wake-up marker list
 -- KEYS[4] tokens      counter of attempt tokens handed out on this queue
@@ -48,7 +51,10 @@
 -- most maxActive minus the jobs already active (a stalled job keeps its slot
 -- until recover_stalled settles it), and at most rateLimit minus the claims
 -- of the last rateWindowMs; each claimed job is logged in the rate zset
--- under its token, and entries older than the window are trimmed.
+-- under its token, and entries older than the window are trimmed. From a
+-- group it takes at most groupMaxActive minus the group's active jobs
+-- (the group-active hash, which the claim raises and every settle lowers);
+-- a group at its cap leaves the ring for groups-full.
 --
 -- Every read and check comes before the first write, so an error leaves
 -- nothing half done.
@@ -244,8 +250,14 @@ end
 -- goes round-robin over its members, the ungrouped jobs (member "")
 -- among them. ring.* is what this claim changes in it.
 local ringKey = ring_key(KEYS[1])
+-- A claim that wants N jobs reads the ring's first max(N / 4, min(N, 8))
+-- members: every group gets one job per pass, and with few groups that
+-- is strict round-robin. With many, a claim serves one group per 4 jobs,
+-- so a turn may give a group up to 4 jobs: each group served costs a
+-- read and a trim of its list, and this spreads that over several jobs.
+local TURN_JOBS, ALWAYS_READ = 4, 8
 local ringSize = redis.call('ZCARD', ringKey)
-local ring = { remove = {}, full = {}, turns = {}, members = 0 }
+local ring = { remove = {}, full = {}, turns = {} }
 local groupClaims = {}  -- group -> jobs claimed off its list here
 local groupTaken = {}   -- group -> ids taken off its list (claimed or dangling)
 local readyLeft
@@ -265,42 +277,64 @@ elseif paused or #claimed >= room then
   readyLeft = ungroupedLength + ringSize
 else
   local need = room - #claimed
-  -- A pass takes at most one job from each member, so no claim reaches
-  -- past the need members whose turns are lowest.
-  local heads = redis.call('ZRANGE', ringKey, 0, need - 1, 'WITHSCORES')
+  local reach = math.max(math.ceil(need / TURN_JOBS), math.min(need, ALWAYS_READ))
+  local heads = redis.call('ZRANGE', ringKey, 0, reach - 1, 'WITHSCORES')
   local lastTurn = tonumber(redis.call('ZRANGE', ringKey, -1, -1, 'WITHSCORES')[2]) or 0
   local members = {}
   local names = {}
   for i = 1, #heads, 2 do
-    members[#members + 1] = { name = heads[i], quota = 0 }
+    members[#members + 1] = { name = heads[i], quota = 0, ids = {}, more = true, listed = true }
     if heads[i] ~= '' then
       names[#names + 1] = heads[i]
     end
   end
   -- ungrouped jobs the ring does not list yet join it at the back
   local joinUngrouped = ungroupedLength > 0 and not redis.call('ZSCORE', ringKey, '')
-  if joinUngrouped and #members < need then
-    members[#members + 1] = { name = '', quota = 0 }
+  if joinUngrouped and #members < reach then
+    members[#members + 1] = { name = '', quota = 0, ids = {}, more = true }
     joinUngrouped = false
   end
   local activeCounts = #names > 0 and redis.call('HMGET', group_active_key(KEYS[1]), unpack(names)) or {}
   local j = 0
   for _, m in ipairs(members) do
-    if m.name == '' then
-      m.available, m.room = ungroupedLength, need
-    else
+    m.room = need
+    if m.name ~= '' then
       j = j + 1
-      m.available = redis.call('LLEN', group_key(KEYS[1], m.name))
       m.active = tonumber(activeCounts[j]) or 0
       m.room = groupMax and math.max(0, groupMax - m.active) or need
     end
+  end
+  -- A member's ids are read as the passes need them, a share at a time,
+  -- and one more than the share to see whether its list goes on (no LLEN).
+  local share = math.ceil(need / math.max(1, #members))
+  local function next_id(m)
+    if m.quota < #m.ids then
+      return true
+    end
+    if not m.more then
+      return false
+    end
+    if m.name == '' then
+      for _, id in ipairs(take_levels(share)) do
+        m.ids[#m.ids + 1] = id
+      end
+      m.more = ungroupedLength > #m.ids
+    else
+      local from = #m.ids
+      local got = redis.call('LRANGE', group_key(KEYS[1], m.name), from, from + share)
+      for k = 1, math.min(share, #got) do
+        m.ids[#m.ids + 1] = got[k]
+      end
+      m.more = #got > share
+    end
+    return m.quota < #m.ids
   end
   -- passes: one job per member with jobs and room, lowest turn first
   local order = {}
   repeat
     local progressed = false
     for i, m in ipairs(members) do
-      if #order < need and m.quota < math.min(m.available, m.room) then
+      if #order < need and m.quota < m.room and next_id(m) then
         m.quota = m.quota + 1
         m.last = #order + 1
         order[#order + 1] = i
@@ -309,13 +343,15 @@ else
     end
   until not progressed or #order >= need
   for _, m in ipairs(members) do
-    if m.quota == 0 then
-      m.ids = {}
-    elseif m.name == '' then
-      m.ids = take_levels(m.quota)
-    else
-      m.ids = redis.call('LRANGE', group_key(KEYS[1], m.name), 0, m.quota - 1)
-      groupTaken[m.name] = #m.ids
+    if m.name ~= '' and m.quota > 0 then
+      groupTaken[m.name] = m.quota
+    elseif m.name == '' and #m.ids > m.quota then
+      -- the ungrouped lists are trimmed by what take_levels read: read
+      -- again, exactly the jobs taken
+      for _, level in ipairs(levels) do
+        level.taken = 0
+      end
+      take_levels(m.quota)
     end
     m.next = 0
   end
@@ -340,16 +376,24 @@ else
   -- the back in the order of their last job, emptied ones leave, and a
   -- group whose jobs now fill groupMaxActive waits in groups-full
   local served = {}
+  local membersAfter = ringSize
   for _, m in ipairs(members) do
-    local left = m.available - #m.ids
+    -- ids read but not taken are still in its list, and so is what lies past them
+    local left = (#m.ids - m.quota) + (m.more and 1 or 0)
     local groupFull = m.name ~= '' and groupMax and m.active + (groupClaims[m.name] or 0) >= groupMax
-    if left <= 0 then
-      ring.remove[#ring.remove + 1] = m.name
-    elseif groupFull then
-      ring.remove[#ring.remove + 1] = m.name
-      ring.full[#ring.full + 1] = m.name
+    if left <= 0 or groupFull then
+      if m.listed then
+        ring.remove[#ring.remove + 1] = m.name
+        membersAfter = membersAfter - 1
+      end
+      if left > 0 then
+        ring.full[#ring.full + 1] = m.name
+      end
     elseif m.quota > 0 then
       served[#served + 1] = m
+      if not m.listed then
+        membersAfter = membersAfter + 1
+      end
     end
   end
   table.sort(served, function(a, b) return a.last < b.last end)
@@ -361,8 +405,7 @@ else
     ring.turns[#ring.turns + 1] = lastTurn + #served + 1
     ring.turns[#ring.turns + 1] = ''
   end
-  ring.members = ringSize - #ring.remove + (joinUngrouped and 1 or 0)
-  readyLeft = ring.members
+  readyLeft = membersAfter + (joinUngrouped and 1 or 0)
 end
 -- a level other than 5 whose list is empty is taken out of the set of
 -- levels, so that later claims do not look at it
@@ -373,24 +416,34 @@ for _, level in ipairs(levels) do
 end
 readyLeft = readyLeft + #giveBack
 -- the groups' active counts: up for the jobs claimed off their lists, down
--- for the lost claim's jobs given back
-local groupActive = {}
-local givenBack = {}
+-- for the lost claim's jobs given back (group -> how many fewer)
+local groupLeft = {}
 for _, job in ipairs(giveBack) do
   local g = job.f[13]
   if g and g ~= '' then
-    givenBack[g] = (givenBack[g] or 0) + 1
-    groupActive[g] = true
+    groupLeft[g] = (groupLeft[g] or 0) + 1
   end
 end
-for g in pairs(groupClaims) do
-  groupActive[g] = true
+for g, n in pairs(groupClaims) do
+  groupLeft[g] = (groupLeft[g] or 0) - n
 end
-do
-  local err = check_group_counts(KEYS[1], groupActive)
-  if err then
-    return redis.error_reply(err)
-  end
+-- The lost claim's jobs that this claim does not take again go back to
+-- the front of their ready lists, exactly as release does: in claim order,
+-- attempt taken back. There are such jobs only when the queue is paused or
+-- the claim is full with the lost claim's jobs, so the ring's turns above
+-- were not touched and the plan reads the ring as it is.
+local front, frontLanes = {}, {}
+for i = #giveBack, 1, -1 do
+  front[#front + 1] = giveBack[i].id
+  frontLanes[#frontLanes + 1] = lane_of(giveBack[i].f[12], giveBack[i].f[13])
+end
+local readyPlan, turn
+if #giveBack > 0 then
+  readyPlan, turn = plan_ready(KEYS[1], front, frontLanes, nil, groupLeft)
+end
+local groupCounts, countsErr = read_group_counts(KEYS[1], groupLeft, turn)
+if countsErr then
+  return redis.error_reply(countsErr)
 end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
 -- a key of the wrong type fails here, before anything is written
@@ -406,41 +459,24 @@ for _, level in ipairs(levels) do
     redis.call('LTRIM', level.key, level.taken, -1)
   end
 end
-if #emptied > 0 then
-  redis.call('SREM', levels_key(KEYS[1]), unpack(emptied))
-end
+in_slices('SREM', levels_key(KEYS[1]), emptied)
 for g, n in pairs(groupTaken) do
   redis.call('LTRIM', group_key(KEYS[1], g), n, -1)
 end
-for g, n in pairs(groupClaims) do
-  redis.call('HINCRBY', group_active_key(KEYS[1]), g, n)
-end
-if #ring.remove > 0 then
-  redis.call('ZREM', ringKey, unpack(ring.remove))
-end
-if #ring.full > 0 then
-  redis.call('SADD', full_key(KEYS[1]), unpack(ring.full))
-end
-if #ring.turns > 0 then
-  redis.call('ZADD', ringKey, unpack(ring.turns))
-end
+in_slices('ZREM', ringKey, ring.remove)
+in_slices('SADD', full_key(KEYS[1]), ring.full)
+in_slices('ZADD', ringKey, ring.turns)
 if #giveBack > 0 then
-  -- exactly as release does: front of ready, in claim order, attempt taken back
-  local front = {}
-  local lanes = {}
-  local ids = {}
-  for i = #giveBack, 1, -1 do
-    local job = giveBack[i]
+  for _, job in ipairs(giveBack) do
     local key = prefix .. job.id
     redis.call('HSET', key, 'state', 'queued', 'attempt', (tonumber(job.f[3]) or 1) - 1)
     redis.call('HDEL', key, 'startedAt')
-    front[#front + 1] = job.id
-    lanes[#lanes + 1] = lane_of(job.f[12], job.f[13])
-    ids[#ids + 1] = job.id
   end
-  sliced('ZREM', KEYS[2], ids)
-  push_ready(KEYS[1], 'LPUSH', front, lanes)
-  group_left_active(KEYS[1], givenBack)
+  sliced('ZREM', KEYS[2], front)
+  push_ready(readyPlan, 'LPUSH')
+end
+if next(groupLeft) then
+  group_left_active(KEYS[1], groupLeft, groupCounts)
 end
 
 local out = { now, dangling, #released, readyLeft > 0 and waitMs or -1, maxActive or 0, rateLimit or 0 }

@@ -25,14 +25,14 @@ redis.call('LLEN', ready)
 for k = 3, 6 do
   redis.call('ZCARD', KEYS[k])
 end
-local err = check_group_counts(KEYS[2], leftActive)
+local groupCounts, err = read_group_counts(KEYS[2], leftActive)
 if err then
   return redis.error_reply(err)
 end
 redis.call('LREM', ready, 0, ARGV[1])
 if grouped then
   group_lost_ready(KEYS[2], lane)
-  group_left_active(KEYS[2], leftActive)
+  group_left_active(KEYS[2], leftActive, groupCounts)
 end
 for k = 3, 6 do
   redis.call('ZREM', KEYS[k], ARGV[1])

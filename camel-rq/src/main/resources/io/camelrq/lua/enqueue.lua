@@ -170,10 +170,13 @@ if #writes > 0 then
   completedCount = redis.call('ZCARD', KEYS[5])
 end
 
+-- what the ready lists and the ring of groups need (_ready.lua)
+local readyPlan = #readyIds > 0 and plan_ready(KEYS[1], readyIds, readyLanes) or nil
+
 -- 2. Writes. One RPUSH (per slice and lane: priority level or group) for the whole call,
 -- in enqueue order.
-if #readyIds > 0 then
-  push_ready(KEYS[1], 'RPUSH', readyIds, readyLanes)
+if readyPlan then
+  push_ready(readyPlan, 'RPUSH')
 end
 if #due > 0 then
   sliced('ZADD', KEYS[2], due)

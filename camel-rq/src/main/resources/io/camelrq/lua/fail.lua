@@ -86,7 +86,7 @@ local leftActive = {}
 if owner[3] and owner[3] ~= '' then
   leftActive[owner[3]] = 1
 end
-local err = check_group_counts(readyKey, leftActive)
+local groupCounts, err = read_group_counts(readyKey, leftActive)
 if err then
   return redis.error_reply(err)
 end
@@ -98,7 +98,7 @@ redis.call('HSET', KEYS[1], 'state', 'failed', 'errorClass', ARGV[3],
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 count_attempts(prefix, now, 1, 1)
 slot_freed(KEYS[5], capacityWaiting, KEYS[4], wakeEmpty)
-if group_left_active(readyKey, leftActive) and wakeEmpty and not capacityWaiting then
+if group_left_active(readyKey, leftActive, groupCounts) and wakeEmpty and not capacityWaiting then
   redis.call('RPUSH', KEYS[4], 'ready')
 end
 pause_queue_until(KEYS[6], pausedUntil, now, now + pauseMs)

@@ -52,6 +52,7 @@ end
 
 -- a key of the wrong type fails here, before anything is written
 redis.call('LLEN', KEYS[2])
+local readyPlan = #promote > 0 and plan_ready(KEYS[2], promote, lanes) or nil
 
 if #due > 0 then
   sliced('ZREM', KEYS[1], due)
@@ -62,6 +63,6 @@ for _, id in ipairs(promote) do
   redis.call('HDEL', key, 'dueAt')
 end
 if #promote > 0 then
-  push_ready(KEYS[2], 'RPUSH', promote, lanes)
+  push_ready(readyPlan, 'RPUSH')
 end
 return { #promote, nextDue }

@@ -29,7 +29,9 @@ local leftActive = {}
 if type(lane) == 'string' then
   leftActive[lane] = 1
 end
-local err = check_group_counts(KEYS[3], leftActive)
+-- back to the front of its list, with its slot in its group freed (_ready.lua)
+local readyPlan, turn = plan_ready(KEYS[3], { ARGV[1] }, { lane }, nil, leftActive)
+local groupCounts, err = read_group_counts(KEYS[3], leftActive, turn)
 if err then
   return redis.error_reply(err)
 end
@@ -37,8 +39,8 @@ end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued', 'attempt', (tonumber(owner[3]) or 1) - 1)
 redis.call('HDEL', KEYS[1], 'startedAt')
-push_ready(KEYS[3], 'LPUSH', { ARGV[1] }, { lane })
-group_left_active(KEYS[3], leftActive)
+push_ready(readyPlan, 'LPUSH')
+group_left_active(KEYS[3], leftActive, groupCounts)
 slot_freed(KEYS[5], capacityWaiting, KEYS[4], false)
 if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')

@@ -63,6 +63,7 @@ end
 local wakeEmpty = redis.call('LLEN', KEYS[3]) == 0
 -- a key of the wrong type fails here, before anything is written
 redis.call('LLEN', KEYS[2])
+local readyPlan = #requeue > 0 and plan_ready(KEYS[2], requeue, lanes) or nil
 
 if #ids > 0 then
   sliced('ZREM', KEYS[1], ids)
@@ -73,7 +74,7 @@ for _, id in ipairs(requeue) do
   redis.call('HDEL', key, 'failedAt', 'failedReason', 'stalls')
 end
 if #requeue > 0 then
-  push_ready(KEYS[2], 'RPUSH', requeue, lanes)
+  push_ready(readyPlan, 'RPUSH')
   if wakeEmpty then
     redis.call('RPUSH', KEYS[3], 'ready')
   end

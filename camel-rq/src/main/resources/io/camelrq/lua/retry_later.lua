@@ -47,12 +47,18 @@ local leftActive = {}
 if type(lane) == 'string' then
   leftActive[lane] = 1
 end
-local err = check_group_counts(KEYS[4], leftActive)
+local due = now + delay
+-- a retry due now goes back to the ready list of its priority or group
+-- (_ready.lua), with its slot in its group freed
+local readyPlan, turn
+if due <= now then
+  readyPlan, turn = plan_ready(KEYS[4], { ARGV[1] }, { lane }, nil, leftActive)
+end
+local groupCounts, err = read_group_counts(KEYS[4], leftActive, turn)
 if err then
   return redis.error_reply(err)
 end
 
-local due = now + delay
 redis.call('ZREM', KEYS[2], ARGV[1])
 if due > now then
   redis.call('HSET', KEYS[1], 'state', 'scheduled', 'dueAt', due, 'errorClass', ARGV[4],
@@ -61,12 +67,12 @@ if due > now then
 else
   redis.call('HSET', KEYS[1], 'state', 'queued', 'errorClass', ARGV[4],
     'errorMessage', ARGV[5], 'errorStack', ARGV[6], 'erroredAt', now)
-  -- a retry keeps its priority, or its group (_ready.lua)
-  push_ready(KEYS[4], 'RPUSH', { ARGV[1] }, { lane })
+  -- a retry keeps its priority, or its group
+  push_ready(readyPlan, 'RPUSH')
 end
 -- the job's group has a slot free again; a group that waited for one
 -- wakes a consumer below
-group_left_active(KEYS[4], leftActive)
+group_left_active(KEYS[4], leftActive, groupCounts)
 count_attempts(string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1]), now, 1, 1)
 slot_freed(KEYS[6], capacityWaiting, KEYS[5], false)
 if ARGV[7] == '1' then

@@ -18,11 +18,12 @@ end
 local wakeEmpty = redis.call('LLEN', KEYS[4]) == 0
 -- a key of the wrong type fails here, before anything is written
 redis.call('LLEN', KEYS[3])
+local readyPlan = plan_ready(KEYS[3], { ARGV[1] }, { lane_of(job[2], job[3]) })
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'dueAt')
-push_ready(KEYS[3], 'RPUSH', { ARGV[1] }, { lane_of(job[2], job[3]) })
+push_ready(readyPlan, 'RPUSH')
 if wakeEmpty then
   redis.call('RPUSH', KEYS[4], 'ready')
 end

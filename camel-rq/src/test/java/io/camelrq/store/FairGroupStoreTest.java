@@ -64,6 +64,30 @@ class FairGroupStoreTest extends RqTestSupport {
     }
 
     @Test
+    void withManyGroupsATurnGivesAGroupUpToFourJobs() {
+        JobStore store = store();
+        for (int g = 0; g < 20; g++) {
+            store.enqueue(jobs(String.format("G%02d", g), String.format("g%02d-", g), 10)).join();
+        }
+        java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+        java.util.Map<String, List<String>> perGroup = new java.util.TreeMap<>();
+        for (int claim = 0; claim < 3; claim++) {
+            java.util.Map<String, Integer> inThisClaim = new java.util.TreeMap<>();
+            for (String id : claimIds(store, 20)) {
+                String group = id.substring(0, 3);
+                inThisClaim.merge(group, 1, Integer::sum);
+                seen.merge(group, 1, Integer::sum);
+                perGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(id);
+            }
+            // a claim of 20 jobs reads 8 groups (at least 8, else one per 4 jobs), at most 4 jobs from each
+            assertThat(inThisClaim).hasSize(8);
+            assertThat(inThisClaim.values()).allMatch(n -> n <= 4);
+        }
+        assertThat(seen).as("every group had a turn within 3 claims").hasSize(20);
+        perGroup.forEach((group, ids) -> assertThat(ids).as("FIFO in %s", group).isSorted());
+    }
+
+    @Test
     void claimsOfOneJobTakeTurnsAcrossCalls() {
         JobStore store = store();
         store.enqueue(jobs("A", "a", 4)).join();
@@ -129,6 +153,44 @@ class FairGroupStoreTest extends RqTestSupport {
         assertThat(claimIds(store, 1)).isEmpty();
         assertThat(store.ack("a1", first.get(0).token(), 0).join()).isTrue();
         assertThat(claimIds(store, 10)).containsExactly("a2");
+    }
+
+    @Test
+    void aJobBackToReadyFreesItsOwnSlotSoItsGroupIsNotStrandedAtItsCap() {
+        JobStore store = store();
+        store.configureLimits(new FlowLimits(0, 0, 0, 1)).join();
+        store.enqueue(jobs("A", "a", 2)).join();
+        ClaimedJob a1 = claim(store, 10).get(0);
+        // retried at once: it left active, so A has its slot back, and a1 goes to the back of A's list
+        assertThat(store.retryLater("a1", a1.token(), 0, JobError.of("x", "y")).join()).isPositive();
+        assertThat(redisCli.exists(key("groups-full"))).isZero();
+        ClaimedJob a2 = claim(store, 10).get(0);
+        assertThat(a2.id()).isEqualTo("a2");
+        // released by a stopping consumer: the same, to the front
+        assertThat(store.release("a2", a2.token()).join()).isTrue();
+        assertThat(redisCli.exists(key("groups-full"))).isZero();
+        assertThat(claimIds(store, 10)).containsExactly("a2");
+    }
+
+    @Test
+    void aClaimOverThousandsOfGroupsLosesNoJob() {
+        JobStore store = store();
+        List<NewJob> all = new ArrayList<>();
+        for (int g = 0; g < 5000; g++) {
+            all.add(job("j" + g + "-1", "G" + g));
+            all.add(job("j" + g + "-2", "G" + g));
+        }
+        store.enqueue(all).join();
+        java.util.Set<String> claimed = new java.util.HashSet<>();
+        for (int i = 0; i < 100 && claimed.size() < all.size(); i++) {
+            for (String id : claimIds(store, JobStore.MAX_CLAIM)) {
+                assertThat(claimed.add(id)).as("claimed once: %s", id).isTrue();
+            }
+        }
+        assertThat(claimed).hasSize(all.size());
+        assertThat(redisCli.keys(key("group:*"))).isEmpty();
+        assertThat(redisCli.exists(key("groups"))).isZero();
+        assertThat(redisCli.hlen(key("group-active"))).isEqualTo(5000);
     }
 
     @Test
