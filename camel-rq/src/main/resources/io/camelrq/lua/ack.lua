@@ -28,19 +28,6 @@
 --
 -- Every read and check comes before the first write.
 
--- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
--- slices (key nil: the values are the keys, as for DEL)
-local function sliced(cmd, key, values)
-  for i = 1, #values, 7000 do
-    local j = math.min(i + 6999, #values)
-    if key then
-      redis.call(cmd, key, unpack(values, i, j))
-    else
-      redis.call(cmd, unpack(values, i, j))
-    end
-  end
-end
-
 local prefix = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
@@ -103,8 +90,8 @@ if err then
   return redis.error_reply(err)
 end
 
-sliced('ZREM', KEYS[1], acked)
-sliced('ZREM', KEYS[2], expired)
+in_slices('ZREM', KEYS[1], acked)
+in_slices('ZREM', KEYS[2], expired)
 if ttl > 0 then
   local scored = {}
   for i, id in ipairs(acked) do
@@ -113,9 +100,9 @@ if ttl > 0 then
     scored[#scored + 1] = now + ttl
     scored[#scored + 1] = id
   end
-  sliced('ZADD', KEYS[2], scored)
+  in_slices('ZADD', KEYS[2], scored)
 else
-  sliced('DEL', nil, ackedKeys)
+  in_slices('DEL', nil, ackedKeys)
 end
 count_attempts(prefix, now, #acked, 0)
 slot_freed(KEYS[4], capacityWaiting, KEYS[3], wakeEmpty)

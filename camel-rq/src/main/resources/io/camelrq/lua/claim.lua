@@ -59,13 +59,6 @@
 -- Every read and check comes before the first write, so an error leaves
 -- nothing half done.
 
--- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
-local function sliced(cmd, key, values)
-  for i = 1, #values, 7000 do
-    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
-  end
-end
-
 -- Values longer than 64 bytes may be stored in parts (see enqueue.lua):
 -- field <name># holds the number of parts, <name>#2 ... the rest. Returns
 -- the whole value, or nil and an error when a part is missing.
@@ -472,7 +465,7 @@ if #giveBack > 0 then
     redis.call('HSET', key, 'state', 'queued', 'attempt', (tonumber(job.f[3]) or 1) - 1)
     redis.call('HDEL', key, 'startedAt')
   end
-  sliced('ZREM', KEYS[2], front)
+  in_slices('ZREM', KEYS[2], front)
   push_ready(readyPlan, 'LPUSH')
 end
 if next(groupLeft) then
@@ -511,7 +504,7 @@ if #claimed > 0 then
     out[#out + 1] = f[7] or ''
     out[#out + 1] = f[8] or ''
   end
-  sliced('ZADD', KEYS[2], leases)
+  in_slices('ZADD', KEYS[2], leases)
   if rateLimit and rateWindow then
     local starts = {}
     for i = 2, #record, 2 do
@@ -519,7 +512,7 @@ if #claimed > 0 then
       starts[#starts + 1] = record[i]
     end
     redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', string.format('%.0f', now - rateWindow))
-    sliced('ZADD', KEYS[8], starts)
+    in_slices('ZADD', KEYS[8], starts)
     -- nothing in it counts once the window has passed
     redis.call('PEXPIRE', KEYS[8], rateWindow)
   end

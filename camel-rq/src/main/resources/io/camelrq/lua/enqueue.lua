@@ -23,19 +23,6 @@
 -- Every read and check comes before the first write (which checks its own
 -- key), so an error leaves nothing half done.
 
--- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
--- slices (key nil: the values are the keys, as for DEL)
-local function sliced(cmd, key, values)
-  for i = 1, #values, 7000 do
-    local j = math.min(i + 6999, #values)
-    if key then
-      redis.call(cmd, key, unpack(values, i, j))
-    else
-      redis.call(cmd, unpack(values, i, j))
-    end
-  end
-end
-
 -- A value of 65 to 2,048 bytes is stored in parts of at most 64 bytes:
 -- field <name> holds the first part, <name># the number of parts, and
 -- <name>#2 ... <name>#<count> the rest. Redis keeps a hash whose values are
@@ -179,14 +166,14 @@ if readyPlan then
   push_ready(readyPlan, 'RPUSH')
 end
 if #due > 0 then
-  sliced('ZADD', KEYS[2], due)
+  in_slices('ZADD', KEYS[2], due)
 end
 if #replaced > 0 then
   local keys = {}
   for i, id in ipairs(replaced) do
     keys[i] = prefix .. id
   end
-  sliced('DEL', nil, keys)
+  in_slices('DEL', nil, keys)
 end
 -- unlist every accepted id from the finished registries, not only the
 -- replaced ones: an entry can outlive its hash (an expired completed
@@ -198,10 +185,10 @@ if failedCount > 0 or completedCount > 0 then
     ids[#ids + 1] = id
   end
   if failedCount > 0 then
-    sliced('ZREM', KEYS[4], ids)
+    in_slices('ZREM', KEYS[4], ids)
   end
   if completedCount > 0 then
-    sliced('ZREM', KEYS[5], ids)
+    in_slices('ZREM', KEYS[5], ids)
   end
 end
 for _, w in ipairs(writes) do

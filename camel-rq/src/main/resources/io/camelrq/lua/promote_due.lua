@@ -16,13 +16,6 @@
 -- another state) is just unlisted. Every read and check comes before the
 -- first write, so an error leaves nothing half done.
 
--- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
-local function sliced(cmd, key, values)
-  for i = 1, #values, 7000 do
-    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
-  end
-end
-
 local prefix = ARGV[1]
 local limit = tonumber(ARGV[2])
 if not limit or limit < 1 or limit % 1 ~= 0 then
@@ -55,7 +48,7 @@ redis.call('LLEN', KEYS[2])
 local readyPlan = #promote > 0 and plan_ready(KEYS[2], promote, lanes) or nil
 
 if #due > 0 then
-  sliced('ZREM', KEYS[1], due)
+  in_slices('ZREM', KEYS[1], due)
 end
 for _, id in ipairs(promote) do
   local key = prefix .. id

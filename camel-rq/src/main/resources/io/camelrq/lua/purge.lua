@@ -10,19 +10,6 @@
 -- Returns the number of index entries removed in this call. Every read and
 -- check comes before the first write, so an error leaves nothing half done.
 
--- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in
--- slices (key nil: the values are the keys, as for DEL)
-local function sliced(cmd, key, values)
-  for i = 1, #values, 7000 do
-    local j = math.min(i + 6999, #values)
-    if key then
-      redis.call(cmd, key, unpack(values, i, j))
-    else
-      redis.call(cmd, unpack(values, i, j))
-    end
-  end
-end
-
 local prefix = ARGV[1]
 local budget = tonumber(ARGV[2])
 if not budget or budget < 1 or budget % 1 ~= 0 then
@@ -69,10 +56,10 @@ for _, level in ipairs(levels) do
 end
 for k = 2, 5 do
   if taken[k] and #taken[k] > 0 then
-    sliced('ZREM', KEYS[k], taken[k])
+    in_slices('ZREM', KEYS[k], taken[k])
   end
 end
-sliced('DEL', nil, hashes)
+in_slices('DEL', nil, hashes)
 if removed == 0 then
   -- nothing is left to count or to take turns
   redis.call('DEL', KEYS[6], levels_key(KEYS[1]), ring_key(KEYS[1]), full_key(KEYS[1]), group_active_key(KEYS[1]))

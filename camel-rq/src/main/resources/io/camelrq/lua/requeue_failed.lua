@@ -20,13 +20,6 @@
 -- names a job in another state) is just unlisted. Every read and check
 -- comes before the first write, so an error leaves nothing half done.
 
--- Lua 5.1's unpack fails past ~8000 values: send long variadic calls in slices
-local function sliced(cmd, key, values)
-  for i = 1, #values, 7000 do
-    redis.call(cmd, key, unpack(values, i, math.min(i + 6999, #values)))
-  end
-end
-
 local prefix = ARGV[1]
 local limit = tonumber(ARGV[3])
 local cutoff = ARGV[4]
@@ -66,7 +59,7 @@ redis.call('LLEN', KEYS[2])
 local readyPlan = #requeue > 0 and plan_ready(KEYS[2], requeue, lanes) or nil
 
 if #ids > 0 then
-  sliced('ZREM', KEYS[1], ids)
+  in_slices('ZREM', KEYS[1], ids)
 end
 for _, id in ipairs(requeue) do
   local key = prefix .. id
